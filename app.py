@@ -1,0 +1,41 @@
+"""PEFT Playground: `python app.py [--host H] [--port P]`.
+
+`demo` is built at import (cheap: no model is loaded until a tab needs one), so tests and
+`gradio app.py` can import it; it is launched only when run as a script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from playground.ui.interface import CSS, THEME, build_demo
+
+demo = build_demo()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("PLAYGROUND_HOST") or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        help="interface to listen on; 0.0.0.0 for hosting (env PLAYGROUND_HOST)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PLAYGROUND_PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860),
+        help="port (env PLAYGROUND_PORT)",
+    )
+    args = parser.parse_args(argv)
+    demo.launch(
+        server_name=args.host,
+        server_port=args.port,
+        theme=THEME,
+        css=CSS,
+        footer_links=["api", "gradio", "settings"],
+    )
+
+
+if __name__ == "__main__":
+    main()

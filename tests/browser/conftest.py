@@ -1,0 +1,141 @@
+"""Browser harness: the real app in a subprocess on a free port, driven by Playwright in Debian's Chromium.
+
+Each tab's test opens its tab, runs its main action and checks what rendered; screenshots land in
+tests/browser/screenshots/ (and in assets/ when PLAYGROUND_UPDATE_SCREENSHOTS=1, for the README).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> float:
+    """Seconds until `url` answers 200; fails if the process dies or time runs out."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"app exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - start
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def launch_app(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    log = open(SHOTS.parent / f"app-{port}.log", "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    SHOTS.mkdir(exist_ok=True)
+    process, url = launch_app()
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        stop_app(process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("pageerror", lambda err: page.console_errors.append(str(err)))
+    page.goto(app_url)
+    page.wait_for_selector("#tab-quant-button, button[role=tab]", timeout=30_000)
+    yield page
+    context.close()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def assert_no_error(page) -> None:
+    """No Gradio error toast and no uncaught page error."""
+    toasts = page.locator(".toast-body.error")
+    assert toasts.count() == 0, f"error toast shown: {toasts.first.inner_text()}"
+    assert not page.console_errors, page.console_errors
+
+
+def error_toast_text(page, timeout: float = 30_000) -> str:
+    """Waits for a Gradio error toast and returns its text (for bad-input tests)."""
+    toast = page.locator(".toast-body.error").first
+    toast.wait_for(timeout=timeout)
+    return toast.inner_text()
+
+
+def plots_rendered(page, container: str = "body") -> int:
+    """Number of plotly figures drawn inside `container`."""
+    return page.locator(f"{container} .js-plotly-plot").count()
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    if os.environ.get("PLAYGROUND_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(path, ROOT / "assets" / f"screenshot-{name}.png")
+    return path
