@@ -236,7 +236,7 @@ def _build_tiny(folder: Path) -> None:
     tokenizer.save_pretrained(folder)
 
 
-def _check_causal_lm(config_path: Path, model_id: str) -> None:
+def check_causal_lm(config_path: Path, model_id: str) -> None:
     try:
         config = json.loads(config_path.read_text())
     except (OSError, ValueError) as err:
@@ -250,7 +250,13 @@ def _check_causal_lm(config_path: Path, model_id: str) -> None:
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
     model_type = config.get("model_type")
-    if model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+    causal_classes = set()
+    for names in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values():
+        causal_classes.update([names] if isinstance(names, str) else names)
+    architectures = config.get("architectures") or []
+    if model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES or (
+        architectures and not causal_classes.intersection(architectures)
+    ):
         raise ModelLoadError(
             f"{model_id!r} is a {model_type!r} model, not a causal language model "
             "(the playground needs one that generates text, like Llama, Qwen2 or GPT-2)."
@@ -259,6 +265,16 @@ def _check_causal_lm(config_path: Path, model_id: str) -> None:
         AutoConfig.from_pretrained(config_path.parent, trust_remote_code=False)
     except Exception as err:  # noqa: BLE001 - any config error becomes a user message
         raise ModelLoadError(f"{model_id!r} has a config transformers cannot read: {err}") from None
+
+
+def check_repo_files(model_id: str, files: list[str]) -> None:
+    """Refuse a repository without config.json or without safetensors weights (pickle is never loaded)."""
+    if "config.json" not in files:
+        raise ModelLoadError(f"{model_id!r} has no config.json: it is not a transformers model")
+    if not any(name.endswith(".safetensors") for name in files):
+        raise ModelLoadError(
+            f"{model_id!r} ships no safetensors weights; pickle weights (.bin, .pt) are never loaded here."
+        )
 
 
 def _hub_folder(model_id: str, progress: Progress | None) -> Path:
@@ -276,16 +292,10 @@ def _hub_folder(model_id: str, progress: Progress | None) -> Path:
         info = HfApi().model_info(model_id, timeout=15)
     except Exception as err:  # noqa: BLE001 - offline, unknown id, gated repo...
         raise ModelLoadError(f"Could not find or reach {model_id!r} on the Hugging Face Hub ({type(err).__name__})") from None
-    files = [sibling.rfilename for sibling in info.siblings or []]
-    if "config.json" not in files:
-        raise ModelLoadError(f"{model_id!r} has no config.json: it is not a transformers model")
-    if not any(name.endswith(".safetensors") for name in files):
-        raise ModelLoadError(
-            f"{model_id!r} ships no safetensors weights; pickle weights (.bin, .pt) are never loaded here."
-        )
+    check_repo_files(model_id, [sibling.rfilename for sibling in info.siblings or []])
     try:
         config_path = Path(hf_hub_download(model_id, "config.json"))
-        _check_causal_lm(config_path, model_id)
+        check_causal_lm(config_path, model_id)
         _report(progress, 0.2, f"Downloading {model_id}")
         return Path(snapshot_download(model_id, allow_patterns=_HUB_FILES))
     except ModelLoadError:

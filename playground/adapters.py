@@ -1,0 +1,501 @@
+"""Three ways to fine-tune a few parameters of a frozen model, counted and built on a real one.
+
+Bottleneck adapter (Houlsby et al., arXiv 1902.00751, §2.1), serial: it runs *after* a sublayer.
+
+    sublayer ─► h (…, d) ─┬─► down d→m ─► σ ─► up m→d ─┐
+                          └──────────── skip ──────────┴─► + ─► (residual add of the block)
+
+    Houlsby: one after the attention output projection and one after the MLP, in every block.
+    Pfeiffer: one after the MLP only. Params per adapter: 2·m·d + d + m (weights and biases).
+
+LoRA (arXiv 2106.09685), parallel: `playground.lora.LoraLinear`, r·(d_in + d_out) per layer.
+
+Prompt tuning (Lester et al., arXiv 2104.08691): n trainable "virtual token" embeddings
+(n × d) prepended to the input; the model itself is untouched.
+
+Counting works from a config alone (nothing is loaded) or from a built model; the tests check
+every count against peft and against the parameters of the model actually built here.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+from torch import nn
+
+from playground.lora import LoraLinear, check_lora_settings
+
+Placement = Literal["houlsby", "pfeiffer"]
+Activation = Literal["relu", "gelu", "silu"]
+PLACEMENTS: tuple[str, ...] = ("houlsby", "pfeiffer")
+ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
+# The seven projections of a Llama-style block, by the short names the UI shows.
+LLAMA_TARGETS: tuple[str, ...] = ("q", "k", "v", "o", "gate", "up", "down")
+LLAMA_FAMILY = ("llama", "mistral", "qwen2", "qwen3", "smollm3")
+SUPPORTED_MODEL_TYPES = (*LLAMA_FAMILY, "gpt2")
+ADAPTER_INIT_STD = 1e-2  # near-identity init (Houlsby §2.1; REFERENCE.md)
+
+
+# --------------------------------------------------------------------------- shapes from a config
+
+@dataclass(frozen=True)
+class Projection:
+    """One projection of a transformer block: its module name and d_in → d_out."""
+
+    name: str
+    d_in: int
+    d_out: int
+
+
+def _config_of(config_or_model):
+    return config_or_model.config if isinstance(config_or_model, nn.Module) else config_or_model
+
+
+def block_projections(config) -> list[Projection]:
+    """The projections in one block, in forward order (GPT-2 has two `c_proj`, of different shapes)."""
+    config = _config_of(config)
+    model_type = getattr(config, "model_type", None)
+    d = config.hidden_size
+    if model_type == "gpt2":
+        inner = config.n_inner or 4 * d
+        return [
+            Projection("c_attn", d, 3 * d),
+            Projection("c_proj", d, d),
+            Projection("c_fc", d, inner),
+            Projection("c_proj", inner, d),
+        ]
+    if model_type not in LLAMA_FAMILY:
+        raise ValueError(
+            f"model type {model_type!r} is not supported here; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
+        )
+    heads = config.num_attention_heads
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    head_dim = getattr(config, "head_dim", None) or d // heads
+    ff = config.intermediate_size
+    return [
+        Projection("q_proj", d, heads * head_dim),
+        Projection("k_proj", d, kv_heads * head_dim),
+        Projection("v_proj", d, kv_heads * head_dim),
+        Projection("o_proj", heads * head_dim, d),
+        Projection("gate_proj", d, ff),
+        Projection("up_proj", d, ff),
+        Projection("down_proj", ff, d),
+    ]
+
+
+def resolve_targets(config, target_modules) -> tuple[str, ...]:
+    """Module names for `target_modules`, given as short names ("q", "down") or module names ("q_proj")."""
+    names = list(dict.fromkeys(p.name for p in block_projections(config)))
+    targets = [target_modules] if isinstance(target_modules, str) else list(target_modules or [])
+    if not targets:
+        raise ValueError(f"Choose at least one target module for LoRA (from {', '.join(names)})")
+    resolved = []
+    for target in targets:
+        name = target if target in names else f"{target}_proj"
+        if name not in names:
+            raise ValueError(f"unknown target module {target!r}; this model has {', '.join(names)}")
+        resolved.append(name)
+    return tuple(dict.fromkeys(resolved))
+
+
+def num_layers(config) -> int:
+    return int(_config_of(config).num_hidden_layers)
+
+
+def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_heads: int | None = None,
+                        vocab_size: int = 49152):
+    """A Llama-style config from its shape alone, for counting (nothing is built from it here)."""
+    from transformers import LlamaConfig
+
+    kv_heads = kv_heads or heads
+    for label, value in (("d_model", d_model), ("d_ff", d_ff), ("layers", layers), ("heads", heads),
+                         ("KV heads", kv_heads)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{label} must be a whole number of at least 1, got {value!r}")
+    if d_model % heads:
+        raise ValueError(f"d_model {d_model} must be divisible by the number of heads {heads}")
+    if heads % kv_heads:
+        raise ValueError(f"heads {heads} must be divisible by KV heads {kv_heads}")
+    return LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=d_model,
+        intermediate_size=d_ff,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        head_dim=d_model // heads,
+        tie_word_embeddings=True,
+    )
+
+
+# --------------------------------------------------------------------------- counting
+
+def lora_param_count(config, r: int, target_modules) -> int:
+    """Trainable LoRA parameters: r·(d_in + d_out) for every targeted projection in every layer."""
+    targets = resolve_targets(config, target_modules)
+    per_layer = sum(r * (p.d_in + p.d_out) for p in block_projections(config) if p.name in targets)
+    return per_layer * num_layers(config)
+
+
+def adapter_positions(config, placement: Placement) -> list[str]:
+    """Where the adapters of one block go: after the attention output projection and/or after the MLP."""
+    if placement not in PLACEMENTS:
+        raise ValueError(f"adapter placement must be one of {', '.join(PLACEMENTS)}, got {placement!r}")
+    attn_out = "attn.c_proj" if _config_of(config).model_type == "gpt2" else "self_attn.o_proj"
+    return [attn_out, "mlp"] if placement == "houlsby" else ["mlp"]
+
+
+def adapter_param_count(config, bottleneck: int, placement: Placement) -> int:
+    """Trainable bottleneck-adapter parameters: (2·m·d + d + m) per adapter, 2 (Houlsby) or 1 (Pfeiffer) per layer."""
+    d = _config_of(config).hidden_size
+    check_bottleneck(bottleneck, d)
+    per_adapter = 2 * bottleneck * d + d + bottleneck
+    return per_adapter * len(adapter_positions(config, placement)) * num_layers(config)
+
+
+def prompt_tuning_param_count(config, num_virtual_tokens: int) -> int:
+    """n virtual tokens × d_model."""
+    check_virtual_tokens(num_virtual_tokens)
+    return num_virtual_tokens * _config_of(config).hidden_size
+
+
+def base_param_count(config) -> int:
+    """Parameters of the base model, counted on a meta-device build of the config (no memory, no weights)."""
+    from transformers import AutoModelForCausalLM
+
+    config = _config_of(config)
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    return sum(p.numel() for p in model.parameters())
+
+
+def trainable_param_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def check_bottleneck(bottleneck: int, d_model: int) -> None:
+    if isinstance(bottleneck, bool) or not isinstance(bottleneck, int) or bottleneck < 1:
+        raise ValueError(f"Adapter bottleneck size must be a whole number of at least 1, got {bottleneck!r}")
+    if bottleneck > d_model:
+        raise ValueError(
+            f"Adapter bottleneck {bottleneck} is larger than d_model = {d_model}: a bottleneck must be "
+            f"at most d_model (reduction factor d/m ≥ 1)"
+        )
+
+
+MAX_VIRTUAL_TOKENS = 1024
+
+
+def check_virtual_tokens(num_virtual_tokens: int) -> None:
+    if (isinstance(num_virtual_tokens, bool) or not isinstance(num_virtual_tokens, int)
+            or not 1 <= num_virtual_tokens <= MAX_VIRTUAL_TOKENS):
+        raise ValueError(
+            f"Prompt tuning needs 1 to {MAX_VIRTUAL_TOKENS} virtual tokens, got {num_virtual_tokens!r}"
+        )
+
+
+# --------------------------------------------------------------------------- settings and table
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """The three methods' settings, as the tab and the benchmark take them."""
+
+    r: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.0
+    use_rslora: bool = False
+    target_modules: tuple[str, ...] = ("q", "v")  # the LoRA paper's choice (§7.1)
+    bottleneck: int = 64
+    placement: Placement = "houlsby"
+    activation: Activation = "relu"
+    prompt_tokens: int = 20
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target_modules", tuple(self.target_modules or ()))
+        if not self.target_modules:
+            raise ValueError(f"Choose at least one LoRA target module (from {', '.join(LLAMA_TARGETS)})")
+        if self.placement not in PLACEMENTS:
+            raise ValueError(f"adapter placement must be one of {', '.join(PLACEMENTS)}, got {self.placement!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
+        if isinstance(self.r, bool) or not isinstance(self.r, int) or self.r < 1:
+            raise ValueError(f"LoRA rank must be a whole number of at least 1, got {self.r!r}")
+        if not self.alpha > 0:
+            raise ValueError(f"LoRA alpha must be greater than 0, got {self.alpha!r}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"LoRA dropout must be in [0, 1), got {self.dropout!r}")
+        check_virtual_tokens(self.prompt_tokens)
+
+    def check_for(self, config) -> None:
+        """Checks the settings against one model's shapes (rank vs each layer, bottleneck vs d_model)."""
+        targets = resolve_targets(config, self.target_modules)
+        for projection in block_projections(config):
+            if projection.name in targets:
+                check_lora_settings(self.r, self.alpha, self.dropout, projection.d_in, projection.d_out,
+                                    projection.name)
+        check_bottleneck(self.bottleneck, _config_of(config).hidden_size)
+
+
+@dataclass
+class ParamRow:
+    method: str
+    module: str
+    formula: str
+    per_layer: int
+    layers: int
+    trainable: int
+    share_of_base: float  # percent
+    bytes_fp32: int = field(init=False)
+    bytes_bf16: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bytes_fp32 = 4 * self.trainable
+        self.bytes_bf16 = 2 * self.trainable
+
+
+def parameter_table(config, settings: MethodSettings) -> list[ParamRow]:
+    """Per-module and total rows for LoRA, the adapters and prompt tuning, each with its formula filled in."""
+    config = _config_of(config)
+    settings.check_for(config)
+    base = base_param_count(config)
+    layers = num_layers(config)
+    d = config.hidden_size
+    r, m = settings.r, settings.bottleneck
+    targets = resolve_targets(config, settings.target_modules)
+    rows: list[ParamRow] = []
+
+    def row(method, module, formula, per_layer, n_layers=layers):
+        rows.append(ParamRow(method, module, formula, per_layer, n_layers, per_layer * n_layers,
+                             100.0 * per_layer * n_layers / base))
+
+    lora_rows = []
+    for p in block_projections(config):
+        if p.name in targets:
+            row("LoRA", p.name, f"r·(d_in+d_out) = {r}·({p.d_in}+{p.d_out})", r * (p.d_in + p.d_out))
+            lora_rows.append(rows[-1])
+    lora_per_layer = sum(x.per_layer for x in lora_rows)
+    row("LoRA", "total", f"Σ r·(d_in+d_out) × {layers} layers", lora_per_layer)
+
+    per_adapter = 2 * m * d + d + m
+    positions = adapter_positions(config, settings.placement)
+    for position in positions:
+        row(f"Adapter ({settings.placement})", f"after {position}",
+            f"2md+d+m = 2·{m}·{d}+{d}+{m}", per_adapter)
+    row(f"Adapter ({settings.placement})", "total",
+        f"{len(positions)} × (2md+d+m) × {layers} layers", per_adapter * len(positions))
+
+    n = settings.prompt_tokens
+    row("Prompt tuning", "virtual tokens", f"n·d = {n}·{d}", n * d, 1)
+    return rows
+
+
+def sweep(config, settings: MethodSettings, sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> dict[str, list[tuple[int, int]]]:
+    """Trainable parameters against rank (LoRA), bottleneck size (adapters) and virtual tokens (prompt tuning)."""
+    config = _config_of(config)
+    d = config.hidden_size
+    targets = resolve_targets(config, settings.target_modules)
+    max_rank = min(min(p.d_in, p.d_out) for p in block_projections(config) if p.name in targets)
+    label = "+".join(t.removesuffix("_proj") for t in targets)
+    return {
+        f"LoRA ({label}), x = rank r": [(s, lora_param_count(config, s, targets)) for s in sizes if s <= max_rank],
+        "Adapter (Houlsby), x = bottleneck m": [(s, adapter_param_count(config, s, "houlsby")) for s in sizes if s <= d],
+        "Adapter (Pfeiffer), x = bottleneck m": [(s, adapter_param_count(config, s, "pfeiffer")) for s in sizes if s <= d],
+        "Prompt tuning, x = virtual tokens n": [(s, prompt_tuning_param_count(config, s)) for s in sizes],
+    }
+
+
+# --------------------------------------------------------------------------- modules and surgery
+
+class BottleneckAdapter(nn.Module):
+    """down d→m, σ, up m→d, plus the internal skip: x + up(σ(down(x)))."""
+
+    def __init__(self, d_model: int, bottleneck: int, activation: Activation = "relu") -> None:
+        super().__init__()
+        check_bottleneck(bottleneck, d_model)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        self.down = nn.Linear(d_model, bottleneck)  # weight (m, d)
+        self.act = ACTIVATIONS[activation]()
+        self.up = nn.Linear(bottleneck, d_model)  # weight (d, m)
+        self.reset_near_identity()
+
+    def reset_near_identity(self, std: float = ADAPTER_INIT_STD) -> None:
+        for linear in (self.down, self.up):
+            nn.init.normal_(linear.weight, std=std)
+            nn.init.zeros_(linear.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.up(self.act(self.down(x)))  # (…, d)
+
+
+class SerialAdapter(nn.Module):
+    """`adapter(sublayer(x))`: the adapter sits on the sublayer's output, before the block's residual add."""
+
+    def __init__(self, sublayer: nn.Module, adapter: BottleneckAdapter) -> None:
+        super().__init__()
+        self.sublayer = sublayer
+        self.adapter = adapter
+
+    def forward(self, *args, **kwargs) -> torch.Tensor:
+        return self.adapter(self.sublayer(*args, **kwargs))
+
+
+def transformer_blocks(model: nn.Module) -> list[nn.Module]:
+    """The decoder blocks of a Llama-style or GPT-2 model, in order."""
+    config = _config_of(model)
+    if config.model_type not in SUPPORTED_MODEL_TYPES:
+        raise ValueError(
+            f"model type {config.model_type!r} is not supported here; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
+        )
+    return [m for m in model.modules() if hasattr(m, "mlp") and (hasattr(m, "self_attn") or hasattr(m, "attn"))]
+
+
+def add_adapters(model: nn.Module, bottleneck: int, placement: Placement = "houlsby",
+                 activation: Activation = "relu") -> list[BottleneckAdapter]:
+    """Freezes `model` and wraps its sublayers with fresh adapters, in place (pass a copy you own)."""
+    config = _config_of(model)
+    positions = adapter_positions(config, placement)
+    check_bottleneck(bottleneck, config.hidden_size)
+    model.requires_grad_(False)
+    reference = next(model.parameters())
+    added = []
+    for block in transformer_blocks(model):
+        for position in positions:
+            parent_path, _, attr = position.rpartition(".")
+            parent = block.get_submodule(parent_path) if parent_path else block
+            adapter = BottleneckAdapter(config.hidden_size, bottleneck, activation).to(reference.device, reference.dtype)
+            setattr(parent, attr, SerialAdapter(getattr(parent, attr), adapter))
+            added.append(adapter)
+    return added
+
+
+def _as_linear(module: nn.Module) -> nn.Linear:
+    """GPT-2's Conv1D (weight d_in × d_out) as the equivalent nn.Linear (weight d_out × d_in)."""
+    if isinstance(module, nn.Linear):
+        return module
+    if type(module).__name__ == "Conv1D":
+        d_in, d_out = module.weight.shape
+        linear = nn.Linear(d_in, d_out, device=module.weight.device, dtype=module.weight.dtype)
+        with torch.no_grad():
+            linear.weight.copy_(module.weight.T)
+            linear.bias.copy_(module.bias)
+        return linear
+    raise ValueError(f"LoRA here wraps linear layers, got {type(module).__name__}")
+
+
+def add_lora(model: nn.Module, r: int, alpha: float, target_modules, dropout: float = 0.0,
+             use_rslora: bool = False) -> list[LoraLinear]:
+    """Freezes `model` and swaps every targeted projection for a LoraLinear, in place (pass a copy you own)."""
+    targets = resolve_targets(model, target_modules)
+    model.requires_grad_(False)
+    added = []
+    for block in transformer_blocks(model):
+        for name, module in list(block.named_modules()):
+            parent_path, _, attr = name.rpartition(".")
+            if attr in targets and not isinstance(module, LoraLinear):
+                layer = LoraLinear(_as_linear(module), r, alpha, dropout, use_rslora)
+                setattr(block.get_submodule(parent_path) if parent_path else block, attr, layer)
+                added.append(layer)
+    return added
+
+
+def lora_layers(model: nn.Module) -> list[LoraLinear]:
+    return [m for m in model.modules() if isinstance(m, LoraLinear)]
+
+
+class PromptTuning(nn.Module):
+    """Prepends n trainable embeddings to the input embeddings of a frozen causal LM (arXiv 2104.08691 §2)."""
+
+    def __init__(self, model: nn.Module, num_virtual_tokens: int, init_token_ids: torch.Tensor | None = None) -> None:
+        super().__init__()
+        check_virtual_tokens(num_virtual_tokens)
+        self.model = model.requires_grad_(False)
+        embeddings = model.get_input_embeddings().weight  # (vocab, d)
+        if init_token_ids is None:  # §3: initialise from sampled vocabulary embeddings
+            init_token_ids = torch.randint(0, embeddings.shape[0], (num_virtual_tokens,))
+        self.prompt = nn.Parameter(embeddings[init_token_ids.to(embeddings.device)].detach().clone())  # (n, d)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs):
+        batch = input_ids.shape[0]
+        embeds = self.model.get_input_embeddings()(input_ids)  # (B, T, d)
+        prompt = self.prompt.unsqueeze(0).expand(batch, -1, -1).to(embeds.dtype)  # (B, n, d)
+        if attention_mask is not None:
+            prefix = attention_mask.new_ones(batch, self.prompt.shape[0])
+            attention_mask = torch.cat([prefix, attention_mask], dim=1)  # (B, n+T)
+        return self.model(inputs_embeds=torch.cat([prompt, embeds], dim=1), attention_mask=attention_mask, **kwargs)
+
+
+# --------------------------------------------------------------------------- variants and checks
+
+VARIANTS = ("base", "adapters", "lora_unmerged", "lora_merged")
+
+
+@dataclass
+class Check:
+    name: str
+    max_abs_diff: float
+    scale: float  # max |output| of the reference, so the difference can be read relative to it
+    expected: str
+    passed: bool
+
+
+def _logits(model: nn.Module, input_ids: torch.Tensor) -> torch.Tensor:
+    with torch.inference_mode():
+        return model(input_ids=input_ids, use_cache=False).logits.float()  # (B, T, vocab)
+
+
+def build_variants(base: nn.Module, settings: MethodSettings, input_ids: torch.Tensor,
+                   seed: int = 0) -> tuple[dict[str, nn.Module], list[Check]]:
+    """The base model (shared, read-only) and three copies with adapters / LoRA / merged LoRA, plus the checks.
+
+    The LoRA copies get a random B after the B = 0 check, standing in for a trained adapter, so that
+    merging changes the weights and the merged-vs-unmerged check means something.
+    """
+    settings.check_for(base.config)
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        reference = _logits(base, input_ids)
+        scale = reference.abs().max().item()
+
+        with_adapters = copy.deepcopy(base)
+        add_adapters(with_adapters, settings.bottleneck, settings.placement, settings.activation)
+        with_adapters.eval()
+
+        lora_unmerged = copy.deepcopy(base)
+        layers = add_lora(lora_unmerged, settings.r, settings.alpha, settings.target_modules,
+                          settings.dropout, settings.use_rslora)
+        lora_unmerged.eval()
+        fresh = (_logits(lora_unmerged, input_ids) - reference).abs().max().item()
+        for layer in layers:
+            nn.init.normal_(layer.lora_B.weight, std=0.02)
+        lora_merged = copy.deepcopy(lora_unmerged)
+        for layer in lora_layers(lora_merged):
+            layer.merge()
+        unmerged_logits = _logits(lora_unmerged, input_ids)
+        merged_diff = (_logits(lora_merged, input_ids) - unmerged_logits).abs().max().item()
+        lora_effect = (unmerged_logits - reference).abs().max().item()
+        adapter_diff = (_logits(with_adapters, input_ids) - reference).abs().max().item()
+    finally:
+        torch.random.set_rng_state(generator_state)
+
+    rounding = 1e-4 * max(scale, 1.0)
+    checks = [
+        Check("fresh LoRA (B = 0) vs base", fresh, scale, "exactly 0", fresh == 0.0),
+        Check("LoRA merged vs unmerged (random B)", merged_diff, scale,
+              f"float rounding (≤ {rounding:.1e}; LoRA itself moved the logits by {lora_effect:.3g})",
+              merged_diff <= rounding and lora_effect > 100 * merged_diff),
+        Check(f"fresh adapters (std {ADAPTER_INIT_STD:g}) vs base", adapter_diff, scale,
+              "small next to the logits (near-identity init)", adapter_diff < 0.05 * scale),
+    ]
+    variants = {"base": base, "adapters": with_adapters, "lora_unmerged": lora_unmerged, "lora_merged": lora_merged}
+    return variants, checks
+
+
+def all_target_subsets(targets=LLAMA_TARGETS) -> list[tuple[str, ...]]:
+    """Every non-empty subset of the target modules (127 for Llama's seven)."""
+    return [combo for k in range(1, len(targets) + 1) for combo in itertools.combinations(targets, k)]
