@@ -1,0 +1,43 @@
+"""Hosting limits come from the environment, with safe defaults and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.settings import Limits
+
+
+def test_defaults_are_safe(monkeypatch):
+    for name in ("PLAYGROUND_MAX_STEPS", "PLAYGROUND_MAX_UPLOAD_BYTES", "PLAYGROUND_ALLOWED_MODELS",
+                 "PLAYGROUND_CONCURRENT_FINETUNES", "PLAYGROUND_QUEUE_SIZE", "PLAYGROUND_MAX_VALUES"):
+        monkeypatch.delenv(name, raising=False)
+    limits = Limits()
+    assert limits.max_steps == 500
+    assert limits.max_upload_bytes == 5 * 1024 * 1024
+    assert limits.concurrent_finetunes == 1
+    assert limits.queue_size == 16
+    assert limits.max_values == 4 * 1024 * 1024
+    assert limits.model_allowed("any/model")
+
+
+def test_environment_overrides(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_MAX_STEPS", "20")
+    monkeypatch.setenv("PLAYGROUND_ALLOWED_MODELS", "org/a, org/b")
+    monkeypatch.setenv("PLAYGROUND_CACHE", "/tmp/somewhere")
+    limits = Limits()
+    assert limits.max_steps == 20
+    assert limits.allowed_model_ids == ("org/a", "org/b")
+    assert limits.model_allowed("org/b") and not limits.model_allowed("org/c")
+    assert str(limits.cache_dir) == "/tmp/somewhere"
+
+
+def test_empty_allow_list_allows_no_hub_model(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_ALLOWED_MODELS", "")
+    assert not Limits().model_allowed("HuggingFaceTB/SmolLM2-135M-Instruct")
+
+
+@pytest.mark.parametrize(("value", "message"), [("ten", "not a whole number"), ("0", "at least 1")])
+def test_bad_values_are_named(monkeypatch, value, message):
+    monkeypatch.setenv("PLAYGROUND_MAX_STEPS", value)
+    with pytest.raises(ValueError, match=message):
+        Limits()
