@@ -26,11 +26,12 @@ def lora_scaling(r: int, alpha: float, use_rslora: bool = False) -> float:
     return alpha / math.sqrt(r) if use_rslora else alpha / r
 
 
-def check_lora_settings(r: int, alpha: float, dropout: float, d_in: int, d_out: int, name: str = "layer") -> None:
-    """Raises ValueError with a message for the user when a LoRA setting cannot work on a d_in→d_out layer."""
+def check_lora_settings(r: int, alpha: float, dropout: float, d_in: int | None = None, d_out: int | None = None,
+                        name: str = "layer") -> None:
+    """Raises ValueError with a message for the user when a LoRA setting cannot work (on a d_in→d_out layer)."""
     if isinstance(r, bool) or not isinstance(r, int) or r < 1:
         raise ValueError(f"LoRA rank must be a whole number of at least 1, got {r!r}")
-    if r > min(d_in, d_out):
+    if d_in is not None and d_out is not None and r > min(d_in, d_out):
         raise ValueError(
             f"LoRA rank {r} is larger than the {name} layer allows: r must be at most "
             f"min(d_in, d_out) = min({d_in}, {d_out}) = {min(d_in, d_out)}"

@@ -1,5 +1,238 @@
-import gradio as gr
+"""Adapter vs LoRA tab: each row of the comparison table, drawn, counted and measured.
 
+Quick event (`adapter_counts`): settings → forward-path drawing, parameter table, sweep chart
+(config only, nothing loaded). Long event (`adapter_vs_lora`, one at a time, stoppable): builds
+the four variants from copies of the shared model, runs the numerical checks, then measures latency.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import time
+
+import gradio as gr
+import pandas as pd
+
+from playground import adapter_plots, models
+from playground import adapters as A
+from playground.latency import LatencyConfig, default_latency_config, measure_latency
+from playground.ui.common import model_dropdown, user_errors
+from playground.ui.strings import t
+
+PARAM_COLUMNS = ["method", "module", "formula", "per layer", "layers", "trainable", "% of base", "fp32 bytes", "bf16 bytes"]
+CHECK_COLUMNS = ["check", "max |Δ logit|", "mean |Δ logit|", "top-1 kept", "expected", "passed"]
+LATENCY_COLUMNS = ["variant", "batch", "seq", "median ms", "IQR ms", "min–max ms", "repeats", "vs base"]
+
+
+# --------------------------------------------------------------------------- input parsing
+
+def _whole(value, label: str) -> int:
+    if value is None or value == "":
+        raise ValueError(f"{label} is empty: enter a whole number")
+    number = float(value)
+    if not number.is_integer():
+        raise ValueError(f"{label} must be a whole number, got {value}")
+    return int(number)
+
+
+@functools.lru_cache(maxsize=8)
+def _model_config(model_id: str):
+    from transformers import AutoConfig
+
+    return AutoConfig.from_pretrained(models.model_dir(model_id), trust_remote_code=False)
+
+
+def _config(source, model_id, d_model, d_ff, layers, heads, kv_heads):
+    if source == "custom":
+        return A.custom_llama_config(_whole(d_model, "d_model"), _whole(d_ff, "d_ff"), _whole(layers, "layers"),
+                                     _whole(heads, "heads"), _whole(kv_heads, "KV heads"))
+    return _model_config((model_id or models.default_model_id()).strip())
+
+
+def _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens) -> A.MethodSettings:
+    if alpha is None:
+        raise ValueError("LoRA alpha is empty: enter a number greater than 0")
+    return A.MethodSettings(
+        r=_whole(r, "LoRA rank"), alpha=float(alpha), dropout=float(dropout or 0.0), use_rslora=bool(rslora),
+        target_modules=tuple(targets or ()), bottleneck=_whole(bottleneck, "Adapter bottleneck size"),
+        placement=placement, prompt_tokens=_whole(prompt_tokens, "Virtual tokens"),
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+def param_frame(rows: list[A.ParamRow]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [[r.method, r.module, r.formula, r.per_layer, r.layers, r.trainable, round(r.share_of_base, 4),
+          r.bytes_fp32, r.bytes_bf16] for r in rows],
+        columns=PARAM_COLUMNS,
+    )
+
+
+def checks_frame(checks: list[A.Check]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [[c.name, f"{c.max_abs_diff:.3g}", f"{c.mean_abs_diff:.3g}", f"{100 * c.top1_agreement:.0f}%", c.expected,
+          "yes" if c.passed else "NO"] for c in checks],
+        columns=CHECK_COLUMNS,
+    )
+
+
+def latency_frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        [[adapter_plots.VARIANT_LABELS[r.variant], r.batch, r.seq_len, round(r.median_ms, 2),
+          f"{r.q1_ms:.2f}–{r.q3_ms:.2f}", f"{r.min_ms:.2f}–{r.max_ms:.2f}", r.repeats,
+          "—" if r.variant == "base" else f"{r.overhead_pct:+.1f}%"] for r in rows],
+        columns=LATENCY_COLUMNS,
+    )
+
+
+# --------------------------------------------------------------------------- handlers
+
+@user_errors
+def compare_methods(source, model_id, d_model, d_ff, layers, heads, kv_heads, r, alpha, dropout, rslora,
+                    targets, bottleneck, placement, prompt_tokens, layer):
+    """Settings → (forward-path figure, parameter table, sweep figure), from the config alone."""
+    config = _config(source, model_id, d_model, d_ff, layers, heads, kv_heads)
+    settings = _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens)
+    table = A.parameter_table(config, settings)
+    paths = adapter_plots.forward_paths_figure(config, settings, _whole(layer, "Layer to draw"))
+    totals = {row.method: row for row in table if row.module in ("total", "virtual tokens")}
+    lora_total = totals["LoRA"].trainable
+    adapter_total = totals[f"Adapter ({settings.placement})"].trainable
+    current = {
+        f"LoRA r={settings.r}": (settings.r, lora_total),
+        f"adapter m={settings.bottleneck}": (settings.bottleneck, adapter_total),
+        f"prompt n={settings.prompt_tokens}": (settings.prompt_tokens, totals["Prompt tuning"].trainable),
+    }
+    sweep = adapter_plots.sweep_figure(A.sweep(config, settings), A.base_param_count(config), current)
+    return paths, param_frame(table), sweep
+
+
+def _status(fraction: float, message: str, elapsed: float, budget: float) -> str:
+    filled = int(round(20 * fraction))
+    return (f"`{'▓' * filled}{'░' * (20 - filled)}` {100 * fraction:.0f}% of the {budget:.0f} s latency budget · "
+            f"{elapsed:.0f} s elapsed (copies and checks included) · {message}")
+
+
+@user_errors
+def measure_methods(source, model_id, d_model, d_ff, layers, heads, kv_heads, r, alpha, dropout, rslora,
+                    targets, bottleneck, placement, prompt_tokens, budget):
+    """Generator: validates, builds the variants, runs the checks, then measures latency between yields.
+
+    Yields (status, checks table, latency table, latency figure, parameter table)."""
+    if source == "custom":
+        raise ValueError(t("adapters.custom_no_latency"))
+    settings = _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens)
+    model_id = (model_id or models.default_model_id()).strip()
+    config = _model_config(model_id)
+    settings.check_for(config)
+    device = models.default_device()
+    latency_config = default_latency_config(device)
+    latency_config = LatencyConfig(latency_config.batch_sizes, latency_config.seq_lens, float(budget),
+                                   latency_config.min_repeats, latency_config.max_repeats)
+    params = param_frame(A.parameter_table(config, settings))
+    started = time.perf_counter()
+    yield _status(0, f"loading {model_id}", 0, latency_config.budget_s), gr.skip(), gr.skip(), gr.skip(), params
+
+    loaded = models.load_model(model_id)
+    base = A.model_on(loaded.model, device)
+    input_ids = loaded.tokenizer(t("adapters.sample_text"), return_tensors="pt").input_ids.to(device)  # (1, T)
+    yield (_status(0, "building copies with adapters, LoRA and merged LoRA", time.perf_counter() - started,
+                   latency_config.budget_s), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+    variants = {}
+    try:
+        variants, checks = A.build_variants(base, settings, input_ids)
+        checks_table = checks_frame(checks)
+        yield (_status(0, "checks done; measuring", time.perf_counter() - started, latency_config.budget_s),
+               checks_table, gr.skip(), gr.skip(), gr.skip())
+        finished = 0
+        for event in measure_latency(variants, latency_config):
+            status = _status(event.fraction, event.message, time.perf_counter() - started, latency_config.budget_s)
+            if event.fraction == 1.0:  # the last yield carries every table, for API callers
+                yield status, checks_table, latency_frame(event.rows), adapter_plots.latency_figure(event.rows), params
+            elif len(event.rows) != finished:
+                finished = len(event.rows)
+                yield (status, gr.skip(), latency_frame(event.rows), adapter_plots.latency_figure(event.rows),
+                       gr.skip())
+            else:
+                yield status, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    finally:
+        variants.clear()
+        del base
+        gc.collect()
+
+
+# --------------------------------------------------------------------------- layout
 
 def create_adapters_tab() -> None:
-    gr.Markdown("Adapter vs LoRA")
+    gr.Markdown(t("adapters.intro"))
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            source = gr.Radio([(t("adapters.source_loaded"), "loaded"), (t("adapters.source_custom"), "custom")],
+                              value="loaded", label=t("adapters.source"), elem_id="adapters-source")
+            model_id = model_dropdown(elem_id="adapters-model")
+            with gr.Row(visible=False) as custom_shape:
+                d_model = gr.Number(576, label=t("adapters.d_model"), precision=0, elem_id="adapters-d-model")
+                d_ff = gr.Number(1536, label=t("adapters.d_ff"), precision=0, elem_id="adapters-d-ff")
+                layers = gr.Number(30, label=t("adapters.layers"), precision=0, elem_id="adapters-layers")
+                heads = gr.Number(9, label=t("adapters.heads"), precision=0, elem_id="adapters-heads")
+                kv_heads = gr.Number(3, label=t("adapters.kv_heads"), precision=0, elem_id="adapters-kv-heads")
+            gr.Markdown(t("adapters.lora_heading"))
+            with gr.Row():
+                rank = gr.Number(8, label=t("adapters.rank"), precision=0, elem_id="adapters-rank")
+                alpha = gr.Number(16, label=t("adapters.alpha"), elem_id="adapters-alpha")
+            dropout = gr.Slider(0, 0.5, value=0.05, step=0.05, label=t("adapters.dropout"), elem_id="adapters-dropout")
+            rslora = gr.Checkbox(False, label=t("adapters.rslora"), elem_id="adapters-rslora")
+            targets = gr.CheckboxGroup(list(A.LLAMA_TARGETS), value=["q", "v"], label=t("adapters.targets"),
+                                       elem_id="adapters-targets")
+            gr.Markdown(t("adapters.adapter_heading"))
+            with gr.Row():
+                bottleneck = gr.Number(36, label=t("adapters.bottleneck"), precision=0,
+                                       info=t("adapters.bottleneck_info"), elem_id="adapters-bottleneck")
+                placement = gr.Radio(
+                    [(t("adapters.placement_houlsby"), "houlsby"), (t("adapters.placement_pfeiffer"), "pfeiffer")],
+                    value="houlsby", label=t("adapters.placement"), elem_id="adapters-placement",
+                )
+            gr.Markdown(t("adapters.prompt_heading"))
+            with gr.Row():
+                prompt_tokens = gr.Number(20, label=t("adapters.prompt_tokens"), precision=0,
+                                          elem_id="adapters-prompt-tokens")
+                layer = gr.Number(0, label=t("adapters.layer"), precision=0, elem_id="adapters-layer")
+        with gr.Column(scale=3):
+            gr.Markdown(t("adapters.paths_heading"))
+            paths = gr.Plot(label=t("adapters.paths_label"), show_label=False, elem_id="adapters-paths")
+            gr.Markdown(t("adapters.params_heading"))
+            params = gr.Dataframe(headers=PARAM_COLUMNS, label=t("adapters.params_label"), show_label=False,
+                                  interactive=False, wrap=True, max_height=800, elem_id="adapters-params",
+                                  column_widths=["11%", "14%", "21%", "8%", "6%", "10%", "8%", "11%", "11%"])
+            gr.Markdown(t("adapters.sweep_heading"))
+            sweep = gr.Plot(label=t("adapters.sweep_label"), show_label=False, elem_id="adapters-sweep")
+
+    gr.Markdown(t("adapters.latency_heading"))
+    with gr.Row():
+        budget = gr.Slider(5, 60, value=30, step=5, label=t("adapters.budget"), elem_id="adapters-budget")
+        measure = gr.Button(t("adapters.measure"), variant="primary", elem_id="adapters-measure")
+        stop = gr.Button(t("adapters.stop"), variant="stop", elem_id="adapters-stop")
+    status = gr.Markdown(t("adapters.status_idle"), label=t("adapters.status_label"), elem_id="adapters-status")
+    checks = gr.Dataframe(headers=CHECK_COLUMNS, label=t("adapters.checks"), interactive=False, wrap=True,
+                          elem_id="adapters-checks", column_widths=["26%", "9%", "9%", "8%", "40%", "8%"])
+    latency_plot = gr.Plot(label=t("adapters.latency_plot_label"), show_label=False, elem_id="adapters-latency-plot")
+    latency_table = gr.Dataframe(headers=LATENCY_COLUMNS, label=t("adapters.latency_table"), interactive=False,
+                                 elem_id="adapters-latency-table")
+    gr.Markdown(t("adapters.paper"))
+
+    source.change(lambda choice: gr.update(visible=choice == "custom"), source, custom_shape,
+                  queue=False, api_visibility="private")
+    shape_inputs = [source, model_id, d_model, d_ff, layers, heads, kv_heads]
+    method_inputs = [rank, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens]
+    gr.on(None, compare_methods, inputs=[*shape_inputs, *method_inputs, layer], outputs=[paths, params, sweep],
+          api_name="adapter_counts", trigger_mode="always_last")
+    measuring = measure.click(
+        measure_methods, inputs=[*shape_inputs, *method_inputs, budget],
+        outputs=[status, checks, latency_table, latency_plot, params],
+        api_name="adapter_vs_lora", concurrency_id="adapter_latency", concurrency_limit=1,
+        show_progress="minimal",
+    )
+    stop.click(lambda: t("adapters.stopped"), None, status, cancels=[measuring], queue=False,
+               api_visibility="private")
