@@ -1,5 +1,254 @@
+"""Quantization Lab tab: values in, schemes side by side, levels / staircase / errors / code usage out.
+
+Quick event (`quantize`, many at once): source → tensor → one QuantResult per scheme → metrics table,
+step-by-step table, five figures. It also runs once with the defaults when the page loads
+(and draws the NF4 derivation then, so building the app stays cheap).
+Slower event (`quantize_model`): every linear layer of the loaded model under each scheme, plus the
+model's weight memory per format. Layer list (`quant_layers`): fills the layer picker once a model is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+
 import gradio as gr
+
+from playground import models, quant_model
+from playground.quant import BLOCKSIZES, DISTRIBUTIONS, QuantSpec, metrics, parse_numbers, quantize, step_table, synthetic
+from playground.quant_plots import lab_figures, layer_error_figure, nf4_derivation_figure
+from playground.ui.common import load_with_progress, model_dropdown, user_errors
+from playground.ui.strings import t
+
+SOURCES = ("synthetic", "weights", "typed")
+SCHEME_CHOICES = ("absmax", "zeropoint", "nf4", "fp4")
+GRANULARITIES = ("tensor", "row", "block")
+STEP_TABLE_LIMIT = 64
+MODEL_SAMPLE_ROWS = 128
+METRIC_COLUMNS = ["scheme", "MSE", "RMSE", "max |err|", "SNR dB", "codes used", "entropy bits", "bits/param",
+                  "bytes"]
+STEP_COLUMNS = ["scheme", "i", "value", "block", "scale", "zero pt", "scaled", "code", "x̂", "error"]
+MEMORY_COLUMNS = ["format", "linear bits / param", "linear layers MB", "other weights MB", "total MB", "vs fp32"]
+LAYER_SUMMARY_COLUMNS = ["scheme", "mean relative RMSE", "worst layer", "worst relative RMSE", "bits / param"]
+
+
+def _significant(value: float | None, digits: int = 6) -> float | None:
+    if value is None or value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def _whole(value, label: str) -> int:
+    if value is None or value == "":
+        raise ValueError(f"{label} is empty: enter a whole number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label} must be a whole number, got {value!r}") from None
+    if not number.is_integer():
+        raise ValueError(f"{label} must be a whole number, got {value}")
+    return int(number)
+
+
+def specs_from(schemes: list[str], bits, granularity: str, blocksize, double_quant: bool) -> list[QuantSpec]:
+    """One QuantSpec per chosen scheme, all with the same granularity (so their blocks line up)."""
+    if not schemes:
+        raise ValueError("choose at least one scheme: absmax, zeropoint, nf4 or fp4")
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"granularity {granularity!r} is not known; choose one of {', '.join(GRANULARITIES)}")
+    size = _whole(blocksize, "block size") if granularity == "block" else None
+    bit_count = _whole(bits, "bits")
+    return [
+        QuantSpec(
+            scheme,
+            bits=bit_count,
+            blocksize=size,
+            per_row=granularity == "row",
+            double_quant=bool(double_quant) and scheme in ("nf4", "fp4"),
+        )
+        for scheme in schemes
+    ]
+
+
+def _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
+                    progress):
+    if source == "synthetic":
+        return synthetic(distribution, _whole(size, "number of values"), _whole(seed, "seed"),
+                         float(outlier_fraction), float(outlier_magnitude))
+    if source == "typed":
+        return parse_numbers(numbers)
+    if source == "weights":
+        loaded = load_with_progress(model_id, progress)
+        names = list(models.linear_layers(loaded.model))
+        return quant_model.weight_of(loaded.model, layer or names[0])
+    raise ValueError(f"source {source!r} is not known; choose one of {', '.join(SOURCES)}")
+
+
+def _metric_rows(x, results) -> list[list]:
+    rows = []
+    for result in results:
+        row = metrics(x, result)
+        rows.append([
+            row["scheme"], _significant(row["mse"]), _significant(row["rmse"]), _significant(row["max_abs_error"]),
+            None if row["snr_db"] is None else round(row["snr_db"], 2),
+            f"{row['codes_used']}/{row['codes_total']}", round(row["code_entropy_bits"], 3),
+            round(row["bits_per_param"], 9), row["bytes"],
+        ])
+    return rows
+
+
+def _step_rows(x, results) -> list[list]:
+    if x.numel() > STEP_TABLE_LIMIT:
+        return []
+    rows = []
+    for result in results:
+        for row in step_table(x, result):
+            rows.append([
+                row["scheme"], row["index"], _significant(row["value"]), row["block"], _significant(row["scale"]),
+                _significant(row["zero_point"]), _significant(row["scaled"]), row["code"],
+                _significant(row["dequantized"]), _significant(row["error"]),
+            ])
+    return rows
+
+
+@user_errors
+def run_quantize(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
+                 schemes, bits, granularity, blocksize, double_quant, block, progress=gr.Progress()):
+    specs = specs_from(schemes, bits, granularity, blocksize, double_quant)
+    block_index = _whole(block, "block")
+    x = _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer,
+                       numbers, progress)
+    results = [
+        quantize(x, spec.scheme, bits=spec.bits, blocksize=spec.blocksize, double_quant=spec.double_quant,
+                 per_row=spec.per_row)
+        for spec in specs
+    ]
+    figures = lab_figures(x, results, None if block_index < 0 else block_index)
+    shape = "×".join(str(side) for side in x.shape)
+    block_length = min(results[0].block_length, x.numel())
+    summary = f"**{x.numel():,} values** (shape {shape}), {results[0].block_count:,} block(s) of {block_length:,}"
+    return (
+        summary, _metric_rows(x, results), _step_rows(x, results), figures["histogram"], figures["transfer"],
+        figures["error_histogram"], figures["error_vs_value"], figures["code_usage"],
+    )
+
+
+@user_errors
+def list_layers(source, model_id, layer, progress=gr.Progress()):
+    if source != "weights":
+        return gr.skip()
+    loaded = load_with_progress(model_id, progress)
+    names = list(models.linear_layers(loaded.model))
+    return gr.update(choices=names, value=layer if layer in names else names[0])
+
+
+@user_errors
+def run_model(model_id, schemes, bits, granularity, blocksize, double_quant, sample_rows, progress=gr.Progress()):
+    specs = specs_from(schemes, bits, granularity, blocksize, double_quant)
+    loaded = load_with_progress(model_id, progress)
+    rows = []
+    for done, total, layer_rows in quant_model.layer_errors(
+        loaded.model, specs, rows_per_layer=MODEL_SAMPLE_ROWS if sample_rows else None
+    ):
+        rows += layer_rows
+        progress(done / total, desc=f"layer {done}/{total}")
+    summary = []
+    for spec in specs:
+        mine = [row for row in rows if row["scheme"] == spec.label]
+        worst = max(mine, key=lambda row: row["relative_rmse"])
+        summary.append([
+            spec.label, _significant(sum(row["relative_rmse"] for row in mine) / len(mine), 4), worst["layer"],
+            _significant(worst["relative_rmse"], 4), round(sum(row["bits_per_param"] for row in mine) / len(mine), 4),
+        ])
+    memory = [
+        [row["format"], round(row["linear_bits_per_param"], 4), round(row["linear_mb"], 2), round(row["other_mb"], 2),
+         round(row["total_mb"], 2), f"{row['vs_fp32']:.1%}"]
+        for row in quant_model.model_memory(loaded.model)
+    ]
+    return layer_error_figure(rows), summary, memory
 
 
 def create_quant_tab() -> None:
-    gr.Markdown("Quantization Lab")
+    gr.Markdown(t("quant.intro"))
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            gr.Markdown(t("quant.inputs"))
+            source = gr.Radio([(t(f"quant.source.{name}"), name) for name in SOURCES], value="synthetic",
+                              label=t("quant.source"), elem_id="quant-source")
+            with gr.Group(visible=True) as synthetic_group:
+                distribution = gr.Dropdown(list(DISTRIBUTIONS), value="normal", label=t("quant.distribution"),
+                                           elem_id="quant-distribution")
+                with gr.Row():
+                    size = gr.Number(65536, label=t("quant.size"), info=t("quant.size_info"), precision=0,
+                                     elem_id="quant-size")
+                    seed = gr.Number(0, label=t("quant.seed"), precision=0, elem_id="quant-seed")
+                with gr.Row():
+                    outlier_fraction = gr.Number(0.01, label=t("quant.outlier_fraction"), elem_id="quant-outlier-fraction")
+                    outlier_magnitude = gr.Number(10.0, label=t("quant.outlier_magnitude"),
+                                                  elem_id="quant-outlier-magnitude")
+            with gr.Group(visible=False) as weights_group:
+                model_id = model_dropdown(elem_id="quant-model")
+                layer = gr.Dropdown([], value=None, label=t("quant.layer"), info=t("quant.layer_info"),
+                                    allow_custom_value=True, elem_id="quant-layer")
+            with gr.Group(visible=False) as typed_group:
+                numbers = gr.Textbox(t("quant.numbers_default"), label=t("quant.numbers"), info=t("quant.numbers_info"),
+                                     lines=3, elem_id="quant-numbers")
+            gr.Markdown(t("quant.schemes_heading"))
+            schemes = gr.CheckboxGroup([(t(f"quant.scheme.{name}"), name) for name in SCHEME_CHOICES],
+                                       value=list(SCHEME_CHOICES), label=t("quant.schemes"), elem_id="quant-schemes")
+            bits = gr.Slider(2, 8, value=4, step=1, label=t("quant.bits"), elem_id="quant-bits")
+            granularity = gr.Radio([(t(f"quant.granularity.{name}"), name) for name in GRANULARITIES], value="block",
+                                   label=t("quant.granularity"), info=t("quant.granularity_info"),
+                                   elem_id="quant-granularity")
+            blocksize = gr.Dropdown([str(size) for size in BLOCKSIZES], value="64", label=t("quant.blocksize"),
+                                    info=t("quant.blocksize_info"), allow_custom_value=True, elem_id="quant-blocksize")
+            double_quant = gr.Checkbox(False, label=t("quant.double_quant"), elem_id="quant-double-quant")
+            block = gr.Number(-1, label=t("quant.block"), info=t("quant.block_info"), precision=0, elem_id="quant-block")
+            run = gr.Button(t("quant.run"), variant="primary", elem_id="quant-run")
+        with gr.Column(scale=3):
+            summary = gr.Markdown(t("quant.summary_empty"), elem_id="quant-summary")
+            metrics_table = gr.Dataframe(headers=METRIC_COLUMNS, label=t("quant.metrics"), interactive=False,
+                                         wrap=True, elem_id="quant-metrics")
+            steps_table = gr.Dataframe(headers=STEP_COLUMNS, label=t("quant.steps"), interactive=False,
+                                       elem_id="quant-steps", max_height=320, visible=False)
+            with gr.Row(elem_id="quant-plots"):
+                with gr.Column():
+                    histogram = gr.Plot(elem_id="quant-histogram", show_label=False)
+                    error_histogram = gr.Plot(elem_id="quant-error-histogram", show_label=False)
+                    error_vs_value = gr.Plot(elem_id="quant-error-vs-value", show_label=False)
+                with gr.Column():
+                    transfer = gr.Plot(elem_id="quant-transfer", show_label=False)
+                    code_usage = gr.Plot(elem_id="quant-code-usage", show_label=False)
+    with gr.Accordion(t("quant.derivation"), open=False, elem_id="quant-derivation"):
+        gr.Markdown(t("quant.derivation_text"))
+        derivation = gr.Plot(show_label=False, elem_id="quant-nf4-derivation")
+    with gr.Group(elem_id="quant-model-view"):
+        gr.Markdown(t("quant.model_heading"))
+        gr.Markdown(t("quant.model_text"))
+        with gr.Row():
+            sample_rows = gr.Checkbox(True, label=t("quant.sample_rows"), elem_id="quant-sample-rows")
+            run_model_button = gr.Button(t("quant.run_model"), elem_id="quant-run-model")
+        layer_errors_plot = gr.Plot(elem_id="quant-layer-errors", show_label=False)
+        layer_summary = gr.Dataframe(headers=LAYER_SUMMARY_COLUMNS, label=t("quant.layer_table"), interactive=False,
+                                     elem_id="quant-layer-summary")
+        memory_table = gr.Dataframe(headers=MEMORY_COLUMNS, label=t("quant.memory"), interactive=False,
+                                    elem_id="quant-memory")
+
+    def show_source(choice):
+        return (gr.update(visible=choice == "synthetic"), gr.update(visible=choice == "weights"),
+                gr.update(visible=choice == "typed"), gr.update(visible=choice == "typed"))
+
+    source.change(show_source, source, [synthetic_group, weights_group, typed_group, steps_table], queue=False,
+                  api_visibility="private")
+    gr.on([source.change, model_id.change], list_layers, [source, model_id, layer], layer, api_name="quant_layers",
+          concurrency_limit=8)
+    inputs = [source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
+              schemes, bits, granularity, blocksize, double_quant, block]
+    outputs = [summary, metrics_table, steps_table, histogram, transfer, error_histogram, error_vs_value, code_usage]
+    run.click(run_quantize, inputs, outputs, api_name="quantize", concurrency_limit=8, concurrency_id="quantize")
+    run_model_button.click(run_model, [model_id, schemes, bits, granularity, blocksize, double_quant, sample_rows],
+                           [layer_errors_plot, layer_summary, memory_table], api_name="quantize_model",
+                           concurrency_limit=2, concurrency_id="quantize_model")
+    page = gr.context.Context.root_block  # the app being built: run once with the defaults when a page opens
+    if page is not None:
+        page.load(run_quantize, inputs, outputs, api_visibility="private", concurrency_id="quantize")
+        page.load(nf4_derivation_figure, None, derivation, api_visibility="private", queue=False)

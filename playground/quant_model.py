@@ -1,0 +1,122 @@
+"""The whole model under each scheme: every linear layer quantized, and what the model would weigh.
+
+    for each nn.Linear in the transformer blocks (SmolLM2-135M: 30 layers × 7 projections = 210):
+        W (d_out, d_in) ── quantize(W, scheme) ──► Ŵ        relative error ‖Ŵ − W‖ / ‖W‖
+
+Memory follows what bitsandbytes does to a model (QLoRA §3): the linear layers are quantized, every
+other weight (embeddings, norms) stays in 16-bit. fp32 / fp16 store everything at 32 / 16 bits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from playground.models import linear_layers
+from playground.quant import QuantSpec, block_count, one_thread, quantize, storage_bits
+
+# (label, spec of the linear layers or None for plain floats, bits of a float weight)
+MEMORY_FORMATS: tuple[tuple[str, QuantSpec | None, int], ...] = (
+    ("fp32", None, 32),
+    ("fp16 / bf16", None, 16),
+    ("int8 (absmax per row, LLM.int8)", QuantSpec("absmax", bits=8, per_row=True), 16),
+    ("NF4 (blocks of 64)", QuantSpec("nf4", blocksize=64), 16),
+    ("NF4 + double quantization", QuantSpec("nf4", blocksize=64, double_quant=True), 16),
+)
+MB = 1e6
+
+
+def layer_errors(
+    model: nn.Module, specs: list[QuantSpec], rows_per_layer: int | None = None, seed: int = 0
+) -> Iterator[tuple[int, int, list[dict]]]:
+    """Quantizes every linear layer under every spec; yields (done, total, rows of that layer).
+
+    rows_per_layer: quantize only that many random weight rows of each layer (whole rows, so per-row and
+    blockwise constants are exactly those of the full layer; a per-tensor absmax is that of the sample).
+    """
+    if not specs:
+        raise ValueError("choose at least one scheme to quantize the model with")
+    if rows_per_layer is not None and rows_per_layer < 1:
+        raise ValueError(f"rows_per_layer must be at least 1 (or None for every row), got {rows_per_layer}")
+    layers = linear_layers(model)
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no linear layers in its transformer blocks")
+    generator = torch.Generator().manual_seed(seed)
+    for done, (name, layer) in enumerate(layers.items(), start=1):
+        weight = layer.weight.detach().float()  # (d_out, d_in)
+        if rows_per_layer is not None and rows_per_layer < weight.shape[0]:
+            picked = torch.randperm(weight.shape[0], generator=generator)[:rows_per_layer]
+            weight = weight.index_select(0, picked.sort().values)  # (rows_per_layer, d_in)
+        yield done, len(layers), _layer_rows(name, weight, specs)
+
+
+@one_thread
+def _layer_rows(name: str, weight: torch.Tensor, specs: list[QuantSpec]) -> list[dict]:
+    norm = float(weight.norm())
+    rows = []
+    for spec in specs:
+        result = quantize(
+            weight, spec.scheme, bits=spec.bits, blocksize=spec.blocksize,
+            double_quant=spec.double_quant, per_row=spec.per_row,
+        )
+        error = float((result.dequantized - weight).norm())
+        rows.append(
+            {
+                "layer": name,
+                "shape": f"{weight.shape[0]}×{weight.shape[1]}",
+                "scheme": spec.label,
+                "relative_rmse": error / norm if norm > 0 else 0.0,
+                "bits_per_param": result.bits_per_param,
+            }
+        )
+    return rows
+
+
+def model_memory(model: nn.Module) -> list[dict]:
+    """The model's weight memory under fp32, fp16, int8, NF4 and NF4 + DQ (plain data, one row per format)."""
+    layers = linear_layers(model)
+    linear_weights = {id(layer.weight) for layer in layers.values()}
+    linear_count = sum(layer.weight.numel() for layer in layers.values())
+    other_count = sum(p.numel() for p in model.parameters() if id(p) not in linear_weights)
+    rows = []
+    for label, spec, float_bits in MEMORY_FORMATS:
+        if spec is None:
+            linear_bits = linear_count * float_bits
+        else:
+            linear_bits = sum(
+                storage_bits(spec, layer.weight.numel(), block_count(spec, tuple(layer.weight.shape)))
+                for layer in layers.values()
+            )
+        other_bits = other_count * float_bits
+        total = (linear_bits + other_bits) / 8
+        rows.append(
+            {
+                "format": label,
+                "linear_bits_per_param": linear_bits / linear_count,
+                "linear_mb": linear_bits / 8 / MB,
+                "other_mb": other_bits / 8 / MB,
+                "total_mb": total / MB,
+                "vs_fp32": total / ((linear_count + other_count) * 4),
+            }
+        )
+    return rows
+
+
+def parameter_counts(model: nn.Module) -> dict[str, int]:
+    """Parameters in the linear layers of the blocks, and in everything else (tied weights counted once)."""
+    layers = linear_layers(model)
+    linear_count = sum(layer.weight.numel() for layer in layers.values())
+    total = sum(p.numel() for p in model.parameters())
+    return {"linear_layers": len(layers), "linear": linear_count, "other": total - linear_count, "total": total}
+
+
+@torch.no_grad()
+def weight_of(model: nn.Module, layer_name: str) -> torch.Tensor:
+    """The weight matrix of one linear layer, by name (a copy: the shared model is never touched)."""
+    layers = linear_layers(model)
+    if layer_name not in layers:
+        examples = ", ".join(list(layers)[:3])
+        raise ValueError(f"layer {layer_name!r} is not a linear layer of this model; e.g. {examples}")
+    return layers[layer_name].weight.detach().float().clone()

@@ -1,0 +1,129 @@
+"""Quantization Lab in a real browser: every source, every scheme, the whole-model view, bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import assert_no_error, error_toast_text, open_tab, plots_rendered, screenshot
+
+pytestmark = pytest.mark.browser
+
+MAIN_PLOTS = ["#quant-histogram", "#quant-transfer", "#quant-error-histogram", "#quant-error-vs-value",
+              "#quant-code-usage"]
+
+
+def wait_for_summary(page, pattern: str, timeout: float = 120_000) -> None:
+    page.wait_for_function(
+        "([selector, pattern]) => new RegExp(pattern).test(document.querySelector(selector)?.innerText ?? '')",
+        arg=["#quant-summary", pattern],
+        timeout=timeout,
+    )
+
+
+def wait_for_plots(page, timeout: float = 120_000) -> None:
+    for selector in MAIN_PLOTS:
+        page.locator(f"{selector} .js-plotly-plot").first.wait_for(timeout=timeout)
+
+
+def choose(page, container: str, label: str) -> None:
+    page.locator(container).get_by_text(label, exact=True).click()
+
+
+def run(page) -> None:
+    page.locator("#quant-run").click()
+
+
+def test_defaults_run_on_page_load_with_every_scheme(page):
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    wait_for_plots(page)
+    metrics = page.locator("#quant-metrics").inner_text()
+    for scheme in ("absmax int4", "zero-point int4", "NF4", "FP4"):
+        assert scheme in metrics
+    assert "4.5" in metrics
+    assert plots_rendered(page, "#quant-plots") == 5
+    page.locator("#quant-derivation").get_by_text("Where NF4's 16 levels come from").click()
+    page.locator("#quant-nf4-derivation .js-plotly-plot").wait_for(timeout=30_000)
+    assert_no_error(page)
+    screenshot(page, "quant")
+
+
+def test_synthetic_outliers_double_quant_and_one_block(page):
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    page.locator("#quant-distribution input").fill("normal+outliers")
+    page.keyboard.press("Enter")
+    page.locator("#quant-size input").fill("1048576")
+    page.locator("#quant-double-quant input").check()
+    page.locator("#quant-block input").fill("3")
+    run(page)
+    wait_for_summary(page, r"1,048,576 values")
+    metrics = page.locator("#quant-metrics").inner_text()
+    assert "NF4 + DQ" in metrics and "FP4 + DQ" in metrics and "4.126953125" in metrics
+    assert "block 3" in page.locator("#quant-histogram").inner_text()
+    assert_no_error(page)
+
+
+def test_typed_numbers_show_the_steps(page):
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    choose(page, "#quant-source", "Numbers I type")
+    page.locator("#quant-numbers textarea").fill("0.5, -1.2, 3.1, 0, 2.7")
+    choose(page, "#quant-granularity", "Per tensor")
+    run(page)
+    wait_for_summary(page, r"\b5 values")
+    steps = page.locator("#quant-steps").inner_text()
+    assert "absmax int4" in steps and "NF4" in steps and "3.1" in steps
+    wait_for_plots(page)
+    assert_no_error(page)
+
+
+def test_weights_of_the_bundled_model(page):
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    choose(page, "#quant-source", "A weight matrix of the model")
+    page.wait_for_function(
+        "() => (document.querySelector('#quant-layer input')?.value ?? '').includes('q_proj')", timeout=120_000
+    )
+    run(page)
+    wait_for_summary(page, r"576×576", timeout=120_000)
+    wait_for_plots(page)
+    assert "NF4" in page.locator("#quant-metrics").inner_text()
+    assert_no_error(page)
+
+
+def test_whole_model_view(page):
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    page.locator("#quant-run-model").click()
+    page.locator("#quant-layer-errors .js-plotly-plot").wait_for(timeout=180_000)
+    memory = page.locator("#quant-memory").inner_text()
+    assert "NF4 + double quantization" in memory and "538.06" in memory  # fp32 MB of SmolLM2-135M
+    summary = page.locator("#quant-layer-summary").inner_text()
+    assert "NF4" in summary and "absmax int4" in summary
+    assert "210 layers" in page.locator("#quant-layer-errors").inner_text()
+    assert_no_error(page)
+    page.locator("#quant-model-view").first.scroll_into_view_if_needed()
+    screenshot(page, "quant-model")
+
+
+def test_bad_input_shows_a_message_and_the_app_keeps_serving(page):
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    page.locator("#quant-size input").fill("10")
+    run(page)
+    assert "size 10 is out of range" in error_toast_text(page)
+    page.locator(".toast-close").first.click()
+    choose(page, "#quant-source", "Numbers I type")
+    page.locator("#quant-numbers textarea").fill("1, 2, abc")
+    run(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.toast-body.error')].some(t => t.innerText.includes(\"'abc' is not a number\"))",
+        timeout=30_000,
+    )
+    page.locator("#quant-numbers textarea").fill("1, 2, 3, 4, 5, 6, 7")
+    run(page)
+    wait_for_summary(page, r"\b7 values")
+    assert re.search(r"NF4", page.locator("#quant-metrics").inner_text())

@@ -1,0 +1,95 @@
+"""Quantization Lab handlers without a browser: every source, the tables, and bad input as messages."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+from playground import models
+from playground.ui import quant_tab
+
+DEFAULTS = dict(
+    source="synthetic", distribution="normal", size=4096, seed=0, outlier_fraction=0.01, outlier_magnitude=10.0,
+    model_id=models.TINY_ID, layer=None, numbers="0.5, -1.2, 3.1, 0, 2.7", schemes=["absmax", "zeropoint", "nf4", "fp4"],
+    bits=4, granularity="block", blocksize="64", double_quant=False, block=-1,
+)
+
+
+def run(**changes):
+    return quant_tab.run_quantize(**{**DEFAULTS, **changes}, progress=None)
+
+
+def test_synthetic_source_gives_tables_and_five_figures():
+    summary, metric_rows, step_rows, *figures = run()
+    assert "4,096 values" in summary and "64 block(s) of 64" in summary
+    assert [row[0] for row in metric_rows] == ["absmax int4", "zero-point int4", "NF4", "FP4"]
+    assert [row[7] for row in metric_rows] == [4.5, 5.0, 4.5, 4.5]  # bits per parameter with constants
+    assert [row[8] for row in metric_rows] == [2304, 2560, 2304, 2304]  # bytes for 4,096 values
+    assert step_rows == []  # only typed numbers get the step-by-step table
+    assert len(figures) == 5 and all(figure.data for figure in figures)
+
+
+def test_typed_numbers_get_a_step_by_step_table():
+    _, metric_rows, step_rows, *_ = run(source="typed", schemes=["absmax"], bits=8, granularity="tensor")
+    assert [row[7] for row in step_rows] == [20, -49, 127, 0, 111]  # codes: round(127 / 3.1 · x)
+    assert step_rows[0][4] == pytest.approx(3.1)  # the block constant (absmax)
+    assert metric_rows[0][5] == "5/255"
+
+
+def test_weights_source_quantizes_a_layer_of_the_model():
+    summary, metric_rows, *_ = run(source="weights", layer="model.layers.1.mlp.down_proj", granularity="row")
+    tiny = models.load_model(models.TINY_ID).model
+    rows, columns = tiny.model.layers[1].mlp.down_proj.weight.shape
+    assert f"shape {rows}×{columns}" in summary and f"{rows:,} block(s) of {columns:,}" in summary
+    assert len(metric_rows) == 4
+
+
+def test_double_quant_applies_to_four_bit_schemes_only():
+    _, metric_rows, *_ = run(size=64 * 256, double_quant=True)
+    labels = [row[0] for row in metric_rows]
+    assert labels == ["absmax int4", "zero-point int4", "NF4 + DQ", "FP4 + DQ"]
+    assert metric_rows[2][7] == 4.126953125
+
+
+def test_layer_list_fills_only_for_the_weights_source():
+    update = quant_tab.list_layers("weights", models.TINY_ID, None, progress=None)
+    assert update["value"] == "model.layers.0.self_attn.q_proj" and len(update["choices"]) == 14
+    assert quant_tab.list_layers("synthetic", models.TINY_ID, None, progress=None) == gr.skip()
+
+
+def test_whole_model_view_on_tiny():
+    figure, summary, memory = quant_tab.run_model(models.TINY_ID, ["nf4", "absmax"], 4, "block", "64", True, False,
+                                                  progress=lambda *args, **kwargs: None)
+    assert [row[0] for row in summary] == ["NF4 + DQ", "absmax int4"]
+    assert len(figure.data) == 2 and len(figure.data[0].y) == 14
+    assert [row[0] for row in memory][0] == "fp32" and memory[3][1] == 4.5
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"source": "typed", "numbers": "1, 2, abc"}, "'abc' is not a number"),
+        ({"source": "typed", "numbers": "1, nan, 2"}, "'nan' is not a finite number"),
+        ({"source": "typed", "numbers": "  "}, "no numbers given"),
+        ({"size": 10}, "size 10 is out of range: choose 16 to 4,194,304 values"),
+        ({"size": 5_000_000}, "size 5000000 is out of range"),
+        ({"blocksize": "100"}, "block size 100 is not allowed: choose one of 32, 64, 128"),
+        ({"blocksize": "abc"}, "block size must be a whole number, got 'abc'"),
+        ({"bits": 9}, "bits=9 is out of range: choose 2 to 8 bits"),
+        ({"schemes": []}, "choose at least one scheme"),
+        ({"block": 64}, "block 64 does not exist: this tensor has 64 block(s), numbered 0 to 63"),
+        ({"source": "weights", "layer": "lm_head"}, "layer 'lm_head' is not a linear layer of this model"),
+    ],
+)
+def test_bad_input_becomes_a_message(changes, message):
+    with pytest.raises(gr.Error) as raised:
+        run(**changes)
+    assert message in str(raised.value.message)
+
+
+def test_endpoints_and_concurrency_are_declared():
+    with gr.Blocks() as demo:
+        quant_tab.create_quant_tab()
+    endpoints = {dep["api_name"]: dep for dep in demo.config["dependencies"] if dep.get("api_name")}
+    assert {"quantize", "quantize_model", "quant_layers"} <= set(endpoints)
+    assert demo.fns[endpoints["quantize"]["id"]].concurrency_limit == 8
