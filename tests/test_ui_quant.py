@@ -89,7 +89,7 @@ def test_bad_input_becomes_a_message(changes, message):
 
 def test_endpoints_and_concurrency_are_declared():
     with gr.Blocks() as demo:
-        quant_tab.create_quant_tab()
+        quant_tab.create_quant_tab(demo)
     endpoints = {dep["api_name"]: dep for dep in demo.config["dependencies"] if dep.get("api_name")}
     assert {"quantize", "quantize_model", "quant_layers"} <= set(endpoints)
     assert demo.fns[endpoints["quantize"]["id"]].concurrency_limit == 8

@@ -20,7 +20,7 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(t("app.header"))
         with gr.Tabs():
             with gr.Tab(t("tab.quant"), id="quant", elem_id="tab-quant"):
-                create_quant_tab()
+                create_quant_tab(demo)
             with gr.Tab(t("tab.adapters"), id="adapters", elem_id="tab-adapters"):
                 create_adapters_tab()
             with gr.Tab(t("tab.studio"), id="studio", elem_id="tab-studio"):

@@ -167,7 +167,7 @@ def run_model(model_id, schemes, bits, granularity, blocksize, double_quant, sam
     return layer_error_figure(rows), summary, memory
 
 
-def create_quant_tab() -> None:
+def create_quant_tab(demo: gr.Blocks) -> None:
     gr.Markdown(t("quant.intro"))
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
@@ -248,7 +248,6 @@ def create_quant_tab() -> None:
     run_model_button.click(run_model, [model_id, schemes, bits, granularity, blocksize, double_quant, sample_rows],
                            [layer_errors_plot, layer_summary, memory_table], api_name="quantize_model",
                            concurrency_limit=2, concurrency_id="quantize_model")
-    page = gr.context.Context.root_block  # the app being built: run once with the defaults when a page opens
-    if page is not None:
-        page.load(run_quantize, inputs, outputs, api_visibility="private", concurrency_id="quantize")
-        page.load(nf4_derivation_figure, None, derivation, api_visibility="private", queue=False)
+    # Run once with the defaults when a page opens, so the tab never starts empty.
+    demo.load(run_quantize, inputs, outputs, api_visibility="private", concurrency_id="quantize")
+    demo.load(nf4_derivation_figure, None, derivation, api_visibility="private", queue=False)
