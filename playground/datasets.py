@@ -137,7 +137,7 @@ BUILT_INS: dict[str, BuiltIn] = {
         "Short answers in pirate speech (Arr, matey!). A few dozen steps change the voice.",
         pirate_metric,
         "pirate-speech rate",
-        32,
+        16,
     ),
     "json-extract": BuiltIn(
         "json-extract.jsonl",

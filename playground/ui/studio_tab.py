@@ -1,5 +1,318 @@
+"""QLoRA Studio tab: settings and estimate → a streamed fine-tune → three-way compare → adapter download.
+
+Long event (`finetune`, concurrency id "finetune"): a generator that waits in the Studio's queue
+(showing its position), then streams progress and the loss curve, and ends with the run's summary.
+Quick events: `finetune_estimate` (memory and time before the run), `finetune_stop`, `compare`
+(prompt → full precision / 4-bit base / 4-bit + LoRA answers and the held-out metric table),
+`export_adapter` (the run's adapter as a zip). Every state lives in `playground.studio`, keyed
+by the Gradio session; closing the tab stops the session's run and deletes its files.
+"""
+
+from __future__ import annotations
+
+import os
+
 import gradio as gr
+import pandas as pd
+
+from playground import datasets, models
+from playground.finetune import ALL_PROJECTIONS, PRESETS, FinetuneConfig, model_shape, plan, resolve_dataset
+from playground.generation import Decoding
+from playground.settings import LIMITS
+from playground.studio import Studio, loss_figure, summary_json
+from playground.ui.common import model_dropdown, user_errors
+from playground.ui.strings import t
+
+STUDIO = Studio()
+SOURCES = ("builtin", "upload", "paste")
+SETTING_NAMES = ("quant_type", "double_quant", "rank", "alpha", "dropout", "target_modules", "steps",
+                 "learning_rate", "batch_size", "grad_accum", "max_length", "warmup_steps", "seed", "eval_every")
+ANSWER_COLUMNS = ["studio.col.prompt", "studio.col.full", "studio.col.base", "studio.col.lora"]
+METRIC_COLUMNS = ["studio.col.metric", "studio.col.full", "studio.col.base", "studio.col.lora"]
+
+
+def _session(request: gr.Request | None) -> str:
+    session_id = getattr(request, "session_hash", None)
+    if not session_id:
+        raise ValueError("no browser session: reload the page")
+    return session_id
+
+
+def _whole(value, label: str) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label} must be a whole number, got {value!r}") from None
+    if not number.is_integer():
+        raise ValueError(f"{label} must be a whole number, got {value}")
+    return int(number)
+
+
+def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None:
+    """None for a built-in set; otherwise the parsed upload or pasted text (the upload's name is only read)."""
+    if source not in SOURCES:
+        raise ValueError(f"data source {source!r} is not one of {SOURCES}")
+    if source == "builtin":
+        return None
+    if source == "paste":
+        if not (pasted or "").strip():
+            raise ValueError("paste a few examples first (instruction ||| response, one per line)")
+        return datasets.parse_pasted(pasted)
+    if not upload:
+        raise ValueError("upload a .jsonl or .csv file first")
+    path = upload if isinstance(upload, str) else upload.name
+    size = os.path.getsize(path)
+    if size > LIMITS.max_upload_bytes:
+        raise ValueError(f"the file is {size:,} bytes; the limit is {LIMITS.max_upload_bytes:,} bytes")
+    with open(path, "rb") as handle:
+        return datasets.parse_upload(os.path.basename(path), handle.read())
+
+
+def build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch,
+                 accum, max_length, warmup, seed, eval_every) -> FinetuneConfig:
+    return FinetuneConfig(
+        model_id=(model_id or models.default_model_id()).strip(),
+        dataset=dataset,
+        quant_type=quant_type,
+        double_quant=bool(double_quant),
+        rank=_whole(rank, "rank"),
+        alpha=float(alpha),
+        dropout=float(dropout),
+        target_modules=tuple(targets or ()),
+        steps=_whole(steps, "steps"),
+        learning_rate=float(lr),
+        batch_size=_whole(batch, "batch size"),
+        grad_accum=_whole(accum, "gradient accumulation"),
+        max_length=_whole(max_length, "max length"),
+        warmup_steps=_whole(warmup, "warmup steps"),
+        seed=_whole(seed, "seed"),
+        eval_every=_whole(eval_every, "eval every"),
+        eval_examples=PRESETS["quick"]["eval_examples"],
+    )
+
+
+def preset_values(name: str) -> list:
+    """The settings widgets' values for a preset (FinetuneConfig defaults where the preset is silent)."""
+    config = FinetuneConfig(**PRESETS[name])
+    values = [config.dataset]
+    for setting in SETTING_NAMES:
+        value = getattr(config, setting)
+        values.append(list(value) if setting == "target_modules" else value)
+    return values
+
+
+def estimate_markdown(model_id, source, upload, pasted, dataset, *settings) -> str:
+    """Memory by part and a time estimate; a problem with the settings is shown here, not as a toast."""
+    try:
+        config = build_config(model_id, dataset, *settings)
+        examples = _examples(source, upload, pasted)
+        data = resolve_dataset(config, examples)
+        train, test, skipped, estimate, checkpointing, seconds = plan(config, data, models.load_tokenizer(config.model_id))
+    except ValueError as err:
+        return f"⚠️ {err}"
+    rows = "\n".join(f"| {name} | {mib:,.1f} |" for name, mib in estimate.rows())
+    verdict = "fits" if estimate.fits else "does **not** fit"
+    notes = [f"{len(train)} training and {len(test)} held-out examples"]
+    if skipped:
+        notes.append(f"{skipped} longer than {config.max_length} tokens left out")
+    if checkpointing:
+        notes.append("gradient checkpointing on (activations would not fit otherwise)")
+    shape = model_shape(config.model_id)
+    return (
+        f"**{estimate.lora_params:,} trainable LoRA parameters** ({100 * estimate.lora_params / (shape.quantized_params + shape.unquantized_params):.2f} % of the model) · "
+        f"training time about **{seconds:.0f} s** on {estimate.device} (plus loading and evaluation) · "
+        f"the run {verdict} · {'; '.join(notes)}\n\n| part | MiB |\n|---|---:|\n{rows}"
+    )
+
+
+def _progress_html(step: int, total: int, text: str) -> str:
+    percent = 0 if not total else min(100, round(100 * step / total))
+    return (
+        f'<div id="studio-progress-bar" style="background:#e5e7eb;border-radius:6px;height:14px;overflow:hidden">'
+        f'<div style="width:{percent}%;background:#6366f1;height:14px"></div></div>'
+        f'<p id="studio-progress-text" style="margin:6px 0 0 0">{text}</p>'
+    )
+
+
+def _run_choices(session_id: str) -> list[tuple[str, str]]:
+    return [(t("studio.no_adapter"), "")] + [(run.label, run.run_id) for run in STUDIO.runs(session_id)]
+
+
+@user_errors
+def finetune(model_id, source, upload, pasted, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps,
+             lr, batch, accum, max_length, warmup, seed, eval_every, request: gr.Request):
+    """Stream a fine-tune: progress HTML, loss curve, summary JSON, run picker."""
+    session_id = _session(request)
+    config = build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch,
+                          accum, max_length, warmup, seed, eval_every)
+    examples = _examples(source, upload, pasted)
+    history: list[dict] = []
+    trainable = 0
+    for event in STUDIO.finetune(session_id, config, examples):
+        if event.kind == "waiting":
+            yield _progress_html(0, config.steps, event.message), gr.skip(), gr.skip(), gr.skip()
+        elif event.kind == "start":
+            trainable = event.trainable_params
+            text = f"loaded · {event.message} · about {event.estimated_seconds:.0f} s of training · {event.estimate.summary()}"
+            yield _progress_html(0, config.steps, text), loss_figure(history), gr.skip(), gr.skip()
+        elif event.kind in ("step", "eval"):
+            if event.kind == "step":
+                history.append({"step": event.step, "loss": event.loss})
+            else:
+                history.append({"step": event.step, "eval_loss": event.eval_loss})
+            if event.kind == "step":
+                text = (f"step {event.step}/{event.total_steps} · loss {event.loss:.3f} · ETA {event.eta_s:.0f} s · "
+                        f"{event.tokens_per_s:.0f} tokens/s · peak memory {event.peak_memory_bytes / 2**20:,.0f} MiB · "
+                        f"{trainable:,} trainable parameters")
+            else:
+                metric = f" · metric {event.metric}" if event.metric else ""
+                text = f"held-out loss {event.eval_loss:.3f} at step {event.step}{metric}"
+            yield _progress_html(event.step, config.steps, text), loss_figure(history), gr.skip(), gr.skip()
+        else:
+            runs = STUDIO.runs(session_id)
+            summary = summary_json(runs[-1]) if runs and event.result is not None else "{}"
+            latest = runs[-1].run_id if runs else ""
+            text = event.message
+            result = event.result
+            if result is not None and result.metric_before and result.metric_after:
+                text += (f" · {result.dataset.metric_name} on held-out prompts: "
+                         f"{result.metric_before['score']:.2f} → {result.metric_after['score']:.2f}")
+            yield (_progress_html(event.step, config.steps, text), loss_figure(history), summary,
+                   gr.update(choices=_run_choices(session_id), value=latest))
+
+
+@user_errors
+def stop(request: gr.Request) -> str:
+    stopped = STUDIO.stop(_session(request))
+    return gr.skip() if stopped else _progress_html(0, 0, "Nothing is running.")
+
+
+@user_errors
+def compare(prompt, run_id, held_out, temperature, seed, max_new_tokens, model_id, dataset,
+            request: gr.Request):
+    """Answers side by side, and the held-out metric table of the chosen run."""
+    session_id = _session(request)
+    decoding = Decoding(max_new_tokens=_whole(max_new_tokens, "max new tokens"), temperature=float(temperature),
+                        seed=_whole(seed, "seed"))
+    count = _whole(held_out, "held-out prompts")
+    if not 0 <= count <= 8:
+        raise ValueError(f"held-out prompts must be from 0 to 8, got {count}")
+    run = STUDIO.run(session_id, run_id) if run_id else None
+    data_name = run.summary["dataset"] if run else dataset
+    test = datasets.built_in(data_name).test if data_name in datasets.BUILT_INS else ()
+    prompts = [prompt or ""] + [item.user_text for item in test[:count]]
+    rows = STUDIO.compare(session_id, prompts, run_id or None, decoding, model_id=model_id)
+    answers = pd.DataFrame([[r["prompt"], r["full_precision"], r["base_4bit"], r["lora_4bit"]] for r in rows],
+                           columns=[t(key) for key in ANSWER_COLUMNS])
+    metric_rows = STUDIO.metrics_table(session_id, run_id) if run_id else []
+    metrics = pd.DataFrame(metric_rows, columns=[t(key) for key in METRIC_COLUMNS])
+    return answers, metrics
+
+
+@user_errors
+def export_adapter(run_id, request: gr.Request) -> str:
+    if not run_id:
+        raise ValueError("pick a run to download its adapter")
+    return str(STUDIO.export(_session(request), run_id))
+
+
+def close_session(request: gr.Request) -> None:
+    session_id = getattr(request, "session_hash", None)
+    if session_id:
+        STUDIO.close(session_id)
 
 
 def create_studio_tab(demo: gr.Blocks) -> None:
-    gr.Markdown("QLoRA Studio")
+    gr.Markdown(t("studio.intro"))
+    defaults = preset_values("quick")
+    with gr.Row():
+        with gr.Column(scale=2):
+            gr.Markdown(t("studio.settings"))
+            preset = gr.Radio(list(PRESETS), value="quick", label=t("studio.preset"), info=t("studio.preset_info"),
+                              elem_id="studio-preset")
+            model_id = model_dropdown(elem_id="studio-model")
+            source = gr.Radio([(t(f"studio.source.{s}"), s) for s in SOURCES], value="builtin",
+                              label=t("studio.source"), elem_id="studio-source")
+            dataset = gr.Dropdown(list(datasets.BUILT_INS), value=defaults[0], label=t("studio.dataset"),
+                                  elem_id="studio-dataset")
+            upload = gr.File(label=t("studio.upload"), file_types=[".jsonl", ".json", ".csv"], type="filepath",
+                             visible=False, elem_id="studio-upload")
+            pasted = gr.Textbox(label=t("studio.paste"), placeholder=t("studio.paste_placeholder"), lines=5,
+                                visible=False, elem_id="studio-paste")
+            with gr.Accordion(t("studio.quant"), open=False):
+                quant_type = gr.Radio(["nf4", "fp4"], value=defaults[1], label=t("studio.quant_type"))
+                double_quant = gr.Checkbox(value=defaults[2], label=t("studio.double_quant"))
+                rank = gr.Number(value=defaults[3], label=t("studio.rank"), precision=0, minimum=1, maximum=256)
+                alpha = gr.Number(value=defaults[4], label=t("studio.alpha"), minimum=0.1)
+                dropout = gr.Slider(0.0, 0.5, value=defaults[5], step=0.01, label=t("studio.dropout"))
+                targets = gr.CheckboxGroup(list(ALL_PROJECTIONS), value=defaults[6], label=t("studio.targets"))
+            with gr.Accordion(t("studio.training"), open=True):
+                with gr.Row():
+                    steps = gr.Number(value=defaults[7], label=t("studio.steps"), precision=0, minimum=1,
+                                      maximum=LIMITS.max_steps, elem_id="studio-steps")
+                    lr = gr.Number(value=defaults[8], label=t("studio.lr"), elem_id="studio-lr")
+                    batch = gr.Number(value=defaults[9], label=t("studio.batch"), precision=0, minimum=1, maximum=64,
+                                      elem_id="studio-batch")
+                with gr.Row():
+                    accum = gr.Number(value=defaults[10], label=t("studio.accum"), precision=0, minimum=1, maximum=64)
+                    max_length = gr.Number(value=defaults[11], label=t("studio.max_length"), precision=0, minimum=16,
+                                           maximum=4096, elem_id="studio-max-length")
+                    warmup = gr.Number(value=defaults[12], label=t("studio.warmup"), precision=0, minimum=0)
+                with gr.Row():
+                    seed = gr.Number(value=defaults[13], label=t("studio.seed"), precision=0)
+                    eval_every = gr.Number(value=defaults[14], label=t("studio.eval_every"), precision=0, minimum=0,
+                                           elem_id="studio-eval-every")
+            estimate = gr.Markdown(label=t("studio.estimate"), elem_id="studio-estimate")
+            with gr.Row():
+                start = gr.Button(t("studio.start"), variant="primary", elem_id="studio-start")
+                stop_button = gr.Button(t("studio.stop"), variant="stop", elem_id="studio-stop")
+        with gr.Column(scale=3):
+            gr.Markdown(t("studio.progress"))
+            progress = gr.HTML(_progress_html(0, 0, t("studio.idle")), elem_id="studio-progress")
+            loss_plot = gr.Plot(label=t("studio.loss_plot"), elem_id="studio-loss")
+            summary = gr.Code(label=t("studio.summary"), language="json", elem_id="studio-summary", max_lines=16)
+    gr.Markdown(t("studio.compare"))
+    gr.Markdown(t("studio.compare_info"))
+    with gr.Row():
+        with gr.Column(scale=2):
+            run_picker = gr.Dropdown([(t("studio.no_adapter"), "")], value="", label=t("studio.run"),
+                                     elem_id="studio-run")
+            prompt = gr.Textbox(value=t("studio.prompt_default"), label=t("studio.prompt"), lines=2,
+                                elem_id="studio-prompt")
+            held_out = gr.Slider(0, 8, value=3, step=1, label=t("studio.held_out"))
+            with gr.Row():
+                temperature = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label=t("studio.temperature"))
+                decode_seed = gr.Number(value=0, label=t("studio.decode_seed"), precision=0)
+                max_new_tokens = gr.Slider(8, 128, value=48, step=8, label=t("studio.max_new_tokens"),
+                                           elem_id="studio-max-new-tokens")
+            compare_button = gr.Button(t("studio.compare_button"), variant="primary", elem_id="studio-compare")
+            export_button = gr.Button(t("studio.export_button"), elem_id="studio-export")
+            download = gr.File(label=t("studio.export"), elem_id="studio-download", interactive=False)
+        with gr.Column(scale=3):
+            answers = gr.Dataframe(headers=[t(key) for key in ANSWER_COLUMNS], label=t("studio.answers"), wrap=True,
+                                   column_widths=["25%", "25%", "25%", "25%"],
+                                   elem_id="studio-answers", interactive=False)
+            metrics = gr.Dataframe(headers=[t(key) for key in METRIC_COLUMNS], label=t("studio.metrics"),
+                                   elem_id="studio-metrics", interactive=False)
+
+    settings = [quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch, accum, max_length, warmup,
+                seed, eval_every]
+    estimate_inputs = [model_id, source, upload, pasted, dataset, *settings]
+
+    preset.change(lambda name: preset_values(name), preset, [dataset, *settings], api_name=False)
+    source.change(
+        lambda choice: (gr.update(visible=choice == "builtin"), gr.update(visible=choice == "upload"),
+                        gr.update(visible=choice == "paste")),
+        source, [dataset, upload, pasted], api_name=False,
+    )
+    gr.on([s.change for s in [model_id, source, upload, pasted, dataset, *settings]], estimate_markdown,
+          estimate_inputs, estimate, api_name="finetune_estimate", trigger_mode="always_last")
+    demo.load(estimate_markdown, estimate_inputs, estimate, api_name=False)
+    start.click(finetune, estimate_inputs, [progress, loss_plot, summary, run_picker], api_name="finetune",
+                concurrency_id="finetune", concurrency_limit=LIMITS.concurrent_finetunes + LIMITS.queue_size)
+    stop_button.click(stop, None, progress, api_name="finetune_stop")
+    compare_button.click(compare, [prompt, run_picker, held_out, temperature, decode_seed, max_new_tokens, model_id,
+                                   dataset], [answers, metrics], api_name="compare", concurrency_id="compare",
+                         concurrency_limit=2)
+    export_button.click(export_adapter, run_picker, download, api_name="export_adapter")
+    demo.unload(close_session)

@@ -1,0 +1,73 @@
+"""Answering prompts with a chat model: the same decoding for every model the Studio compares.
+
+    prompt ─► chat template (+ assistant header) ─► left-padded batch ─► model.generate ─► new tokens only
+
+Greedy by default, so the full-precision, 4-bit and 4-bit + LoRA answers differ only because the
+weights differ. With a temperature > 0 it samples, seeded, so a comparison can be repeated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from playground.datasets import prompt_ids
+
+MAX_NEW_TOKENS = 256  # upper bound on what a caller may ask for
+
+
+@dataclass(frozen=True)
+class Decoding:
+    max_new_tokens: int = 64
+    temperature: float = 0.0  # 0: greedy
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
+            raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS}, got {self.max_new_tokens}")
+        if not 0.0 <= self.temperature <= 2.0:
+            raise ValueError(f"temperature must be between 0 (greedy) and 2, got {self.temperature}")
+
+
+def _device_of(model) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def generate(model, tokenizer, prompts: list[str] | list[list[dict]], decoding: Decoding = Decoding(),
+             batch_size: int = 16) -> list[str]:
+    """Answers for `prompts` (user texts or message lists), in order, without the prompt."""
+    conversations = [[{"role": "user", "content": p}] if isinstance(p, str) else p for p in prompts]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    device = _device_of(model)
+    was_training = model.training
+    model.eval()
+    answers: list[str] = []
+    try:
+        for start in range(0, len(conversations), batch_size):
+            encoded = [prompt_ids(tokenizer, c) for c in conversations[start:start + batch_size]]
+            width = max(len(ids) for ids in encoded)
+            input_ids = torch.tensor([[pad_id] * (width - len(ids)) + ids for ids in encoded], device=device)  # (B, T)
+            attention_mask = torch.tensor(
+                [[0] * (width - len(ids)) + [1] * len(ids) for ids in encoded], device=device
+            )  # (B, T)
+            sampling = decoding.temperature > 0
+            if sampling:
+                torch.manual_seed(decoding.seed)
+            output = model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                max_new_tokens=decoding.max_new_tokens,
+                do_sample=sampling,
+                temperature=decoding.temperature if sampling else None,
+                top_p=None,
+                top_k=None,
+                eos_token_id=tokenizer.eos_token_id,
+                pad_token_id=pad_id,
+            )  # (B, T + new)
+            new_tokens = output[:, width:]
+            answers.extend(tokenizer.batch_decode(new_tokens, skip_special_tokens=True))
+    finally:
+        model.train(was_training)
+    return [answer.strip() for answer in answers]

@@ -1,0 +1,184 @@
+"""What a QLoRA run will need, before it starts: memory by part, and a rough time.
+
+    total = 4-bit weights + quantization constants      (QLoRA §3: 4 bits + 0.5 or 0.127 bits/param)
+          + weights left unquantized (embeddings, norms, in float32 after prepare_model_for_kbit_training)
+          + LoRA parameters + their gradients + AdamW's two moments   (4 + 4 + 8 bytes per parameter)
+          + activations kept for backward  (batch × length × per-layer widths, + the logits over the vocabulary)
+          + runtime overhead (CUDA context, or the Python process on CPU)
+
+The activation term follows the usual transformer accounting (Korthikanti et al. 2022, §4.1), counted
+per layer as the tensors autograd keeps: block inputs, q/k/v, attention scores and probabilities,
+the MLP's gate, up and product, each in the compute dtype. It is an estimate meant to refuse
+runs that clearly cannot fit; the figure measured during the run is reported next to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+GIB = 1 << 30
+CPU_OVERHEAD_BYTES = 700 << 20  # torch + transformers + the tokenizer in a fresh Python process
+CUDA_OVERHEAD_BYTES = 600 << 20  # CUDA context and allocator slack
+FIT_MARGIN = 0.9  # refuse above 90 % of the memory there is
+
+# Seconds per step ≈ fixed + per_token × tokens × (params / 1e8): fitted on the bundled SmolLM2-135M
+# (NF4 + DQ, r = 8, seven projections, float32 compute) on a 2-core x86-64 CPU, torch 2.13.
+CPU_STEP_FIXED_S = 0.45
+CPU_STEP_PER_TOKEN_S = 0.0025
+CUDA_STEP_FIXED_S = 0.08
+CUDA_STEP_PER_TOKEN_S = 0.00002
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    hidden: int
+    intermediate: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    vocab: int
+    tied: bool
+
+    @classmethod
+    def from_config(cls, config) -> "ModelShape":
+        heads = config.num_attention_heads
+        return cls(
+            hidden=config.hidden_size,
+            intermediate=config.intermediate_size,
+            layers=config.num_hidden_layers,
+            heads=heads,
+            kv_heads=getattr(config, "num_key_value_heads", None) or heads,
+            head_dim=getattr(config, "head_dim", None) or config.hidden_size // heads,
+            vocab=config.vocab_size,
+            tied=bool(getattr(config, "tie_word_embeddings", False)),
+        )
+
+    def projection_shapes(self) -> dict[str, tuple[int, int]]:
+        """(in, out) features of each Linear in one block, by its module name."""
+        h, i, q, kv = self.hidden, self.intermediate, self.heads * self.head_dim, self.kv_heads * self.head_dim
+        return {
+            "q_proj": (h, q), "k_proj": (h, kv), "v_proj": (h, kv), "o_proj": (q, h),
+            "gate_proj": (h, i), "up_proj": (h, i), "down_proj": (i, h),
+        }
+
+    @property
+    def quantized_params(self) -> int:
+        return self.layers * sum(d_in * d_out for d_in, d_out in self.projection_shapes().values())
+
+    @property
+    def unquantized_params(self) -> int:
+        embeddings = self.vocab * self.hidden * (1 if self.tied else 2)
+        norms = self.layers * 2 * self.hidden + self.hidden
+        return embeddings + norms
+
+
+def lora_param_count(shape: ModelShape, rank: int, target_modules: tuple[str, ...]) -> int:
+    """r·(d_in + d_out) per adapted Linear, over all layers (LoRA §4)."""
+    projections = shape.projection_shapes()
+    return shape.layers * sum(rank * sum(projections[name]) for name in target_modules if name in projections)
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    weights_bytes: int
+    lora_bytes: int  # parameters + gradients
+    optimizer_bytes: int
+    activations_bytes: int
+    overhead_bytes: int
+    available_bytes: int
+    device: str
+    lora_params: int
+
+    @property
+    def total_bytes(self) -> int:
+        return self.weights_bytes + self.lora_bytes + self.optimizer_bytes + self.activations_bytes + self.overhead_bytes
+
+    @property
+    def fits(self) -> bool:
+        return self.total_bytes <= FIT_MARGIN * self.available_bytes
+
+    def rows(self) -> list[tuple[str, float]]:
+        """(part, MiB) rows for a table."""
+        parts = [
+            ("4-bit weights + unquantized layers", self.weights_bytes),
+            ("LoRA parameters + gradients", self.lora_bytes),
+            ("AdamW state", self.optimizer_bytes),
+            ("activations", self.activations_bytes),
+            ("runtime overhead", self.overhead_bytes),
+            ("total", self.total_bytes),
+            (f"available on {self.device}", self.available_bytes),
+        ]
+        return [(name, round(value / (1 << 20), 1)) for name, value in parts]
+
+    def summary(self) -> str:
+        return (
+            f"estimated {self.total_bytes / GIB:.2f} GiB of {self.available_bytes / GIB:.1f} GiB available on "
+            f"{self.device} (weights {self.weights_bytes / GIB:.2f}, activations {self.activations_bytes / GIB:.2f}, "
+            f"LoRA + AdamW {(self.lora_bytes + self.optimizer_bytes) / GIB:.3f} GiB)"
+        )
+
+
+def available_bytes(device: str) -> int:
+    """Free memory on the device: the GPU's free memory, or the host's available RAM."""
+    if device.startswith("cuda"):
+        free, _total = torch.cuda.mem_get_info(torch.device(device))
+        return int(free)
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def estimate_memory(
+    shape: ModelShape,
+    *,
+    rank: int,
+    target_modules: tuple[str, ...],
+    batch_size: int,
+    max_length: int,
+    double_quant: bool,
+    compute_dtype: torch.dtype,
+    device: str,
+    gradient_checkpointing: bool = False,
+    available: int | None = None,
+) -> MemoryEstimate:
+    """Memory for one run; with gradient checkpointing only block inputs are kept, plus one block recomputed."""
+    const_bits = 8 / 64 + 32 / (64 * 256) if double_quant else 32 / 64  # per quantized parameter
+    quantized = shape.quantized_params
+    weights = int(quantized * (4 + const_bits) / 8) + shape.unquantized_params * 4
+    lora_params = lora_param_count(shape, rank, target_modules)
+    element = torch.finfo(compute_dtype).bits // 8
+    tokens = batch_size * max_length
+    per_layer = tokens * (12 * shape.hidden + 5 * shape.intermediate) + 2 * batch_size * shape.heads * max_length**2
+    largest_weight = max(d_in * d_out for d_in, d_out in shape.projection_shapes().values())
+    kept_per_layer = tokens * shape.hidden if gradient_checkpointing else per_layer
+    activations = (
+        shape.layers * kept_per_layer * element  # autograd's saved tensors
+        + (per_layer * element if gradient_checkpointing else 0)  # the block being recomputed
+        + 3 * tokens * shape.vocab * 4  # logits, their float32 log-softmax, and its gradient
+        + 2 * largest_weight * element  # one dequantized weight (and its transpose) at a time
+    )
+    return MemoryEstimate(
+        weights_bytes=weights,
+        lora_bytes=lora_params * 8,
+        optimizer_bytes=lora_params * 8,
+        activations_bytes=activations,
+        overhead_bytes=CUDA_OVERHEAD_BYTES if device.startswith("cuda") else CPU_OVERHEAD_BYTES,
+        available_bytes=available if available is not None else available_bytes(device),
+        device=device,
+        lora_params=lora_params,
+    )
+
+
+def estimate_seconds(shape: ModelShape, *, steps: int, batch_size: int, grad_accum: int, mean_length: float,
+                     device: str) -> float:
+    """Rough wall time of the training steps (evaluation not included)."""
+    params = (shape.quantized_params + shape.unquantized_params) / 1e8
+    tokens = batch_size * grad_accum * mean_length
+    if device.startswith("cuda"):
+        fixed, per_token = CUDA_STEP_FIXED_S * grad_accum, CUDA_STEP_PER_TOKEN_S
+    else:
+        fixed, per_token = CPU_STEP_FIXED_S * grad_accum, CPU_STEP_PER_TOKEN_S
+    return steps * (fixed + per_token * tokens * params)

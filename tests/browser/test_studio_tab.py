@@ -1,0 +1,82 @@
+"""QLoRA Studio in a real browser: a quick fine-tune of the tiny model, the compare view, the download."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from tests.browser.conftest import assert_no_error, error_toast_text, open_tab, plots_rendered, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_text(page, selector: str, pattern: str, timeout: float = 120_000) -> None:
+    page.wait_for_function(
+        "([selector, pattern]) => new RegExp(pattern).test(document.querySelector(selector)?.innerText ?? '')",
+        arg=[selector, pattern],
+        timeout=timeout,
+    )
+
+
+def set_number(page, elem_id: str, value: str) -> None:
+    field = page.locator(f"#{elem_id} input").first
+    field.fill(value)
+    field.press("Tab")
+
+
+def use_tiny_model(page) -> None:
+    model = page.locator("#studio-model input")
+    model.fill("tiny/llama")
+    model.press("Enter")
+    dataset = page.locator("#studio-dataset input")
+    dataset.fill("sentiment")
+    dataset.press("Enter")
+    set_number(page, "studio-steps", "4")
+    set_number(page, "studio-eval-every", "2")
+    set_number(page, "studio-lr", "0.05")
+    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters", timeout=60_000)
+
+
+def test_quick_finetune_compare_and_download(page, tmp_path):
+    open_tab(page, "QLoRA Studio")
+    wait_for_text(page, "#studio-estimate", r"2,442,240 trainable LoRA parameters", timeout=60_000)
+    use_tiny_model(page)
+    page.locator("#studio-start").click()
+    wait_for_text(page, "#studio-progress", r"saved as run1", timeout=180_000)
+    assert plots_rendered(page, "#studio-loss") == 1
+    assert '"steps_done": 4' in page.locator("#studio-summary").inner_text()
+
+    page.locator("#studio-prompt textarea").fill("Say hello.")
+    set_number(page, "studio-max-new-tokens", "8")  # the tiny model's weights are random: keep its babble short
+    page.locator("#studio-compare").click()
+    wait_for_text(page, "#studio-answers", r"Say hello\.", timeout=120_000)
+    answers = page.locator("#studio-answers").inner_text()
+    assert "full precision" in answers and "4-bit + LoRA" in answers
+    wait_for_text(page, "#studio-metrics", r"exact-answer rate")
+    assert "held-out loss" in page.locator("#studio-metrics").inner_text()
+
+    page.locator("#studio-export").click()
+    link = page.locator("#studio-download a").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as download_info:
+        link.click()
+    saved = tmp_path / "adapter.zip"
+    download_info.value.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        assert "run1-adapter/adapter_model.safetensors" in archive.namelist()
+    assert_no_error(page)
+    page.locator("#studio-loss").scroll_into_view_if_needed()
+    screenshot(page, "studio")
+
+
+def test_bad_settings_show_a_message_and_the_app_stays_up(page):
+    open_tab(page, "QLoRA Studio")
+    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters", timeout=60_000)
+    set_number(page, "studio-lr", "0")
+    wait_for_text(page, "#studio-estimate", r"learning_rate must be in \(0, 1\]")
+    page.locator("#studio-start").click()
+    assert "learning_rate must be in (0, 1]" in error_toast_text(page)
+    set_number(page, "studio-lr", "0.001")
+    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters")
+    assert not page.console_errors

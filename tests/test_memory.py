@@ -1,0 +1,62 @@
+"""The memory estimate against peft's parameter counts and the sizes bitsandbytes really allocates."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from playground import memory, models
+from playground.finetune import ALL_PROJECTIONS, FinetuneConfig, model_shape, plan
+from playground.datasets import built_in
+
+
+def test_smollm_shape_and_lora_count():
+    shape = model_shape(models.BUNDLED_ID)
+    assert (shape.hidden, shape.intermediate, shape.layers, shape.heads, shape.kv_heads) == (576, 1536, 30, 9, 3)
+    assert shape.quantized_params + shape.unquantized_params == 134_515_008
+    assert memory.lora_param_count(shape, 8, ALL_PROJECTIONS) == 2_442_240 == 305_280 * 8
+    assert memory.lora_param_count(shape, 4, ("q_proj", "v_proj")) == 57_600 * 4
+
+
+def test_lora_count_matches_peft(tiny):
+    from peft import LoraConfig, get_peft_model
+
+    base = models.load_4bit(models.TINY_ID, device="cpu")
+    peft_model = get_peft_model(base, LoraConfig(r=4, target_modules=list(ALL_PROJECTIONS)))
+    trainable, _ = peft_model.get_nb_trainable_parameters()
+    assert memory.lora_param_count(model_shape(models.TINY_ID), 4, ALL_PROJECTIONS) == trainable
+
+
+def test_weight_bytes_match_the_loaded_4bit_model():
+    shape = model_shape(models.BUNDLED_ID)
+    estimate = memory.estimate_memory(shape, rank=8, target_modules=ALL_PROJECTIONS, batch_size=1, max_length=16,
+                                      double_quant=True, compute_dtype=torch.float32, device="cpu", available=1 << 40)
+    model = models.load_4bit(models.BUNDLED_ID, device="cpu")
+    actual = sum(p.numel() * p.element_size() for p in model.parameters())
+    actual += sum(b.numel() * b.element_size() for b in model.buffers() if b.dtype != torch.float32 or b.numel() > 64)
+    assert abs(estimate.weights_bytes - actual) / actual < 0.05, (estimate.weights_bytes, actual)
+    # without double quantization the constants cost 0.5 instead of 0.127 bits per quantized parameter
+    plain = memory.estimate_memory(shape, rank=8, target_modules=ALL_PROJECTIONS, batch_size=1, max_length=16,
+                                   double_quant=False, compute_dtype=torch.float32, device="cpu", available=1 << 40)
+    saved_bits = (plain.weights_bytes - estimate.weights_bytes) * 8 / shape.quantized_params
+    assert abs(saved_bits - (0.5 - 0.126953125)) < 1e-3
+
+
+def test_activations_grow_with_batch_and_length_and_checkpointing_shrinks_them():
+    shape = model_shape(models.BUNDLED_ID)
+    base = dict(rank=8, target_modules=ALL_PROJECTIONS, double_quant=True, compute_dtype=torch.float32, device="cpu",
+                available=1 << 40)
+    small = memory.estimate_memory(shape, batch_size=4, max_length=64, **base)
+    double_batch = memory.estimate_memory(shape, batch_size=8, max_length=64, **base)
+    checkpointed = memory.estimate_memory(shape, batch_size=8, max_length=64, gradient_checkpointing=True, **base)
+    assert 1.9 < double_batch.activations_bytes / small.activations_bytes < 2.1
+    assert checkpointed.activations_bytes < double_batch.activations_bytes / 3
+    assert small.optimizer_bytes == 2_442_240 * 8
+    assert small.fits and not memory.estimate_memory(shape, batch_size=8, max_length=64, **{**base, "available": 1 << 28}).fits
+
+
+def test_a_run_that_cannot_fit_is_refused_with_the_estimate(monkeypatch):
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 1 << 30)
+    config = FinetuneConfig(model_id=models.BUNDLED_ID, batch_size=64, max_length=4096)
+    with pytest.raises(ValueError, match="would not fit in memory: estimated .* GiB of 1.0 GiB"):
+        plan(config, built_in("pirate"), models.load_tokenizer(models.BUNDLED_ID))
