@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 
+from playground import models
 from playground.ui.interface import CSS, THEME, build_demo
 
 demo = build_demo()
@@ -34,7 +36,11 @@ def main(argv: list[str] | None = None) -> None:
         theme=THEME,
         css=CSS,
         footer_links=["api", "gradio", "settings"],
+        prevent_thread_lock=True,
     )
+    # Serve first, then import transformers and peft in the background (≈3 s) so the first click is quick.
+    threading.Thread(target=models.import_libraries, name="import-libraries", daemon=True).start()
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -318,6 +318,29 @@ def model_dir(model_id: str | None = None, progress: Progress | None = None) -> 
 
 # --------------------------------------------------------------------------- loading
 
+_libraries_lock = threading.Lock()
+_libraries_ready = False
+
+
+def import_libraries() -> None:
+    """Import transformers' auto classes and peft once, under a lock.
+
+    transformers resolves its top-level names lazily, and that is not thread-safe on first use: two
+    page-load handlers importing at once got `ImportError: cannot import name 'AutoConfig'`. The app
+    calls this in the background once it serves, and every UI handler calls it before it runs (a
+    no-op once done), so the first import happens on one thread only.
+    """
+    global _libraries_ready
+    if _libraries_ready:
+        return
+    with _libraries_lock:
+        if not _libraries_ready:
+            import peft  # noqa: F401
+            from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer  # noqa: F401
+
+            _libraries_ready = True
+
+
 _loaded: dict[str, LoadedModel] = {}
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()

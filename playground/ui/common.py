@@ -28,12 +28,16 @@ def _as_user_error(err: Exception) -> gr.Error:
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Wraps a handler (plain or generator) so any failure shows as a message, never a stack trace."""
+    """Wraps a handler (plain or generator) so any failure shows as a message, never a stack trace.
+
+    It also makes sure the heavy libraries are imported (once, thread-safely) before the handler runs.
+    """
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         def generator_wrapper(*args, **kwargs):
             try:
+                models.import_libraries()
                 yield from fn(*args, **kwargs)
             except Exception as err:  # noqa: BLE001
                 raise _as_user_error(err) from None
@@ -43,6 +47,7 @@ def user_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            models.import_libraries()
             return fn(*args, **kwargs)
         except Exception as err:  # noqa: BLE001
             raise _as_user_error(err) from None

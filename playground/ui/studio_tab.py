@@ -101,6 +101,7 @@ def preset_values(name: str) -> list:
     return values
 
 
+@user_errors
 def estimate_markdown(model_id, source, upload, pasted, dataset, *settings) -> str:
     """Memory by part and a time estimate; a problem with the settings is shown here, not as a toast."""
     try:
