@@ -16,7 +16,7 @@ import gradio as gr
 from playground import models, quant_model
 from playground.quant import BLOCKSIZES, DISTRIBUTIONS, QuantSpec, metrics, parse_numbers, quantize, step_table, synthetic
 from playground.quant_plots import lab_figures, layer_error_figure, nf4_derivation_figure
-from playground.ui.common import load_with_progress, model_dropdown, user_errors
+from playground.ui.common import load_with_progress, model_dropdown, user_errors, whole_number
 from playground.ui.strings import t
 
 SOURCES = ("synthetic", "weights", "typed")
@@ -37,16 +37,6 @@ def _significant(value: float | None, digits: int = 6) -> float | None:
     return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
 
 
-def _whole(value, label: str) -> int:
-    if value is None or value == "":
-        raise ValueError(f"{label} is empty: enter a whole number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a whole number, got {value!r}") from None
-    if not number.is_integer():
-        raise ValueError(f"{label} must be a whole number, got {value}")
-    return int(number)
 
 
 def specs_from(schemes: list[str], bits, granularity: str, blocksize, double_quant: bool) -> list[QuantSpec]:
@@ -55,8 +45,8 @@ def specs_from(schemes: list[str], bits, granularity: str, blocksize, double_qua
         raise ValueError("choose at least one scheme: absmax, zeropoint, nf4 or fp4")
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity {granularity!r} is not known; choose one of {', '.join(GRANULARITIES)}")
-    size = _whole(blocksize, "block size") if granularity == "block" else None
-    bit_count = _whole(bits, "bits")
+    size = whole_number(blocksize, "block size") if granularity == "block" else None
+    bit_count = whole_number(bits, "bits")
     return [
         QuantSpec(
             scheme,
@@ -72,7 +62,7 @@ def specs_from(schemes: list[str], bits, granularity: str, blocksize, double_qua
 def _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
                     progress):
     if source == "synthetic":
-        return synthetic(distribution, _whole(size, "number of values"), _whole(seed, "seed"),
+        return synthetic(distribution, whole_number(size, "number of values"), whole_number(seed, "seed"),
                          float(outlier_fraction), float(outlier_magnitude))
     if source == "typed":
         return parse_numbers(numbers)
@@ -114,7 +104,7 @@ def _step_rows(x, results) -> list[list]:
 def run_quantize(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
                  schemes, bits, granularity, blocksize, double_quant, block, progress=gr.Progress()):
     specs = specs_from(schemes, bits, granularity, blocksize, double_quant)
-    block_index = _whole(block, "block")
+    block_index = whole_number(block, "block")
     x = _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer,
                        numbers, progress)
     results = [

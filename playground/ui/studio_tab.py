@@ -20,7 +20,7 @@ from playground.finetune import ALL_PROJECTIONS, PRESETS, FinetuneConfig, model_
 from playground.generation import Decoding
 from playground.settings import LIMITS
 from playground.studio import Studio, loss_figure, summary_json
-from playground.ui.common import model_dropdown, user_errors
+from playground.ui.common import model_dropdown, user_errors, whole_number
 from playground.ui.strings import t
 
 STUDIO = Studio()
@@ -38,14 +38,6 @@ def _session(request: gr.Request | None) -> str:
     return session_id
 
 
-def _whole(value, label: str) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a whole number, got {value!r}") from None
-    if not number.is_integer():
-        raise ValueError(f"{label} must be a whole number, got {value}")
-    return int(number)
 
 
 def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None:
@@ -75,18 +67,18 @@ def build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropo
         dataset=dataset,
         quant_type=quant_type,
         double_quant=bool(double_quant),
-        rank=_whole(rank, "rank"),
+        rank=whole_number(rank, "rank"),
         alpha=float(alpha),
         dropout=float(dropout),
         target_modules=tuple(targets or ()),
-        steps=_whole(steps, "steps"),
+        steps=whole_number(steps, "steps"),
         learning_rate=float(lr),
-        batch_size=_whole(batch, "batch size"),
-        grad_accum=_whole(accum, "gradient accumulation"),
-        max_length=_whole(max_length, "max length"),
-        warmup_steps=_whole(warmup, "warmup steps"),
-        seed=_whole(seed, "seed"),
-        eval_every=_whole(eval_every, "eval every"),
+        batch_size=whole_number(batch, "batch size"),
+        grad_accum=whole_number(accum, "gradient accumulation"),
+        max_length=whole_number(max_length, "max length"),
+        warmup_steps=whole_number(warmup, "warmup steps"),
+        seed=whole_number(seed, "seed"),
+        eval_every=whole_number(eval_every, "eval every"),
         eval_examples=PRESETS["quick"]["eval_examples"],
     )
 
@@ -193,9 +185,9 @@ def compare(prompt, run_id, held_out, temperature, seed, max_new_tokens, model_i
             request: gr.Request):
     """Answers side by side, and the held-out metric table of the chosen run."""
     session_id = _session(request)
-    decoding = Decoding(max_new_tokens=_whole(max_new_tokens, "max new tokens"), temperature=float(temperature),
-                        seed=_whole(seed, "seed"))
-    count = _whole(held_out, "held-out prompts")
+    decoding = Decoding(max_new_tokens=whole_number(max_new_tokens, "max new tokens"), temperature=float(temperature),
+                        seed=whole_number(seed, "seed"))
+    count = whole_number(held_out, "held-out prompts")
     if not 0 <= count <= 8:
         raise ValueError(f"held-out prompts must be from 0 to 8, got {count}")
     run = STUDIO.run(session_id, run_id) if run_id else None
