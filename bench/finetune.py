@@ -5,7 +5,7 @@
     ours              playground.finetune.run_finetune with the same model, data and settings
 
 Same model, same tokenized examples, same hyperparameters and number of steps. Each side runs in
-its own process, so peak memory (GPU: max allocated; CPU: peak RSS) is not shared between them.
+its own process; peak memory is measured while training (GPU: max allocated; CPU: peak RSS).
 Tokens are the non-padding tokens trained on; tokens/s = tokens / training wall time.
 
     python -m bench.finetune [--steps N] [--model ID] [--device cpu|cuda]   # prints the comparison
@@ -16,21 +16,54 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
+import psutil
 import torch
 
 from playground.launch import ROOT
 
+SIDES = ("recipe", "ours", "ours-checkpointing")
 
-def _peak_memory_bytes(device: str) -> int:
-    if device.startswith("cuda"):
-        return torch.cuda.max_memory_allocated()
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+class TrainingPeak:
+    """Peak memory while training, the model already loaded: GPU allocator peak on CUDA, else the
+    process RSS sampled every 20 ms (loading the weights peaks higher than training on CPU and
+    would hide the difference between the two loops)."""
+
+    def __init__(self, device: str):
+        self.device, self.peak, self._done = device, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        process = psutil.Process()
+        while not self._done.is_set():
+            self.peak = max(self.peak, process.memory_info().rss)
+            time.sleep(0.02)
+
+    def start(self) -> "TrainingPeak":
+        if self.device.startswith("cuda"):
+            torch.cuda.reset_peak_memory_stats()
+        else:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.device.startswith("cuda"):
+            self.peak = torch.cuda.max_memory_allocated()
+        else:
+            self._done.set()
+            self._thread.join()
+
+    def __enter__(self) -> "TrainingPeak":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def run_recipe(config) -> dict:
@@ -84,19 +117,16 @@ def run_recipe(config) -> dict:
             disable_tqdm=True,
         )
         trainer = Trainer(model=model, args=args, train_dataset=train, data_collator=collate)
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        output = trainer.train()
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        wall = time.perf_counter() - start
+        with TrainingPeak(device) as peak:
+            start = time.perf_counter()
+            output = trainer.train()  # the Trainer synchronizes CUDA when it logs the last loss
+            wall = time.perf_counter() - start
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     return {
         "wall_s": wall,
         "tokens": tokens_seen[0],
         "tokens_per_s": tokens_seen[0] / wall,
-        "peak_memory_bytes": _peak_memory_bytes(device),
+        "peak_memory_bytes": peak.peak,
         "final_loss": losses[-1] if losses else output.training_loss,
     }
 
@@ -104,15 +134,19 @@ def run_recipe(config) -> dict:
 def run_ours(config) -> dict:
     from playground.finetune import run_finetune
 
+    peak = TrainingPeak(config.resolved_device)
     result = None
     for event in run_finetune(config):
-        if event.kind == "done":
+        if event.kind == "start":  # the model is built: measure from here, as for the recipe
+            peak.start()
+        elif event.kind == "done":
+            peak.stop()
             result = event.result
     return {
         "wall_s": result.train_tokens / result.tokens_per_s,  # the training loop alone, as for the recipe
         "tokens": result.train_tokens,
         "tokens_per_s": result.tokens_per_s,
-        "peak_memory_bytes": _peak_memory_bytes(config.device or "cpu"),
+        "peak_memory_bytes": peak.peak,
         "final_loss": [entry["loss"] for entry in result.history if "loss" in entry][-1],
     }
 
@@ -120,7 +154,8 @@ def run_ours(config) -> dict:
 def _config(args):
     from playground.finetune import preset
 
-    overrides = {"steps": args.steps, "eval_every": 0, "eval_examples": 0, "device": args.device}
+    overrides = {"steps": args.steps, "eval_every": 0, "eval_examples": 0, "device": args.device,
+                 "gradient_checkpointing": "on" if args.side == "ours-checkpointing" else "auto"}
     if args.model:
         overrides["model_id"] = args.model
     return preset(args.preset, **overrides)
@@ -139,29 +174,30 @@ def _measure_in_subprocess(side: str, argv: list[str]) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def compare(argv: list[str]) -> tuple[dict, dict]:
-    return _measure_in_subprocess("recipe", argv), _measure_in_subprocess("ours", argv)
+def compare(argv: list[str]) -> dict[str, dict]:
+    return {side: _measure_in_subprocess(side, argv) for side in SIDES}
 
 
 def rows(quick: bool = False) -> list[tuple[str, str, str]]:
-    argv = ["--steps", "6" if quick else "30"]
-    recipe, ours = compare(argv)
-    name = "fine-tune vs Trainer recipe"
-    mib = 1024 * 1024
-    return [
-        (name, "steps / tokens trained (recipe, ours)", f"{argv[1]} / {recipe['tokens']}, {ours['tokens']}"),
-        (name, "tokens/s: recipe → ours", f"{recipe['tokens_per_s']:.0f} → {ours['tokens_per_s']:.0f} "
-                                           f"(×{ours['tokens_per_s'] / recipe['tokens_per_s']:.2f})"),
-        (name, "training wall time: recipe → ours", f"{recipe['wall_s']:.1f} s → {ours['wall_s']:.1f} s"),
-        (name, "peak memory: recipe → ours", f"{recipe['peak_memory_bytes'] / mib:.0f} MiB → "
-                                              f"{ours['peak_memory_bytes'] / mib:.0f} MiB"),
-        (name, "final train loss: recipe, ours", f"{recipe['final_loss']:.3f}, {ours['final_loss']:.3f}"),
-    ]
+    steps = 6 if quick else 30
+    measured = compare(["--steps", str(steps)])
+    recipe = measured["recipe"]
+    name = f"fine-tune vs Trainer recipe ({steps} steps, quick preset)"
+    result = [(name, "tokens trained (recipe / ours / ours + checkpointing)",
+               " / ".join(str(measured[side]["tokens"]) for side in SIDES))]
+    for side, label in (("recipe", "Trainer recipe (checkpointing on)"), ("ours", "ours (auto: checkpointing off)"),
+                        ("ours-checkpointing", "ours, checkpointing on")):
+        run = measured[side]
+        result.append((name, label, f"{run['tokens_per_s']:.0f} tokens/s (×{run['tokens_per_s'] / recipe['tokens_per_s']:.2f}), "
+                                    f"{run['wall_s']:.1f} s, peak {run['peak_memory_bytes'] / 2**20:.0f} MiB "
+                                    f"({run['peak_memory_bytes'] / recipe['peak_memory_bytes']:.2f}×), "
+                                    f"final loss {run['final_loss']:.3f}"))
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--side", choices=["recipe", "ours"], help="run one side and print its JSON")
+    parser.add_argument("--side", choices=SIDES, help="run one side and print its JSON")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--preset", default="quick")
     parser.add_argument("--model", default=None)
@@ -171,13 +207,13 @@ def main(argv: list[str] | None = None) -> None:
         config = _config(args)
         torch.manual_seed(config.seed)
         measured = run_recipe(config) if args.side == "recipe" else run_ours(config)
+        measured["gradient_checkpointing"] = args.side != "ours" or config.gradient_checkpointing == "on"
         print(json.dumps(measured))
         return
     forwarded = ["--steps", str(args.steps), "--preset", args.preset]
     forwarded += ["--model", args.model] if args.model else []
     forwarded += ["--device", args.device] if args.device else []
-    recipe, ours = compare(forwarded)
-    print(json.dumps({"recipe": recipe, "ours": ours}, indent=1))
+    print(json.dumps(compare(forwarded), indent=1))
 
 
 if __name__ == "__main__":

@@ -26,9 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import torch
+
 from playground import models
 from playground.datasets import Example
-from playground.finetune import FinetuneConfig, FinetuneEvent, held_out_metric, run_finetune, save_adapter, write_metrics
+from playground.finetune import (
+    FinetuneConfig, FinetuneEvent, free_memory, held_out_metric, run_finetune, save_adapter, write_metrics,
+)
 from playground.generation import Decoding, generate
 
 QuantKey = tuple[str, str, bool]  # (model_id, quant_type, double_quant)
@@ -161,6 +165,10 @@ def shared_4bit(key: QuantKey):
             model_id, quant_type, double_quant = key
             model = models.load_4bit(model_id, quant_type, double_quant)
             model.eval().requires_grad_(False)
+            # bitsandbytes may repack each 4-bit weight in place on its first no-grad forward (CPUs with
+            # AVX512-BF16); do that once here, under the lock, so concurrent first users never race on it.
+            with torch.inference_mode():
+                model(torch.zeros((1, 1), dtype=torch.long, device=model.device))
             _shared_4bit[key] = model
         return _shared_4bit[key]
 
@@ -199,7 +207,7 @@ class Studio:
             session.compare_models.clear()
             session.runs.clear()
         shutil.rmtree(session.folder, ignore_errors=True)
-        gc.collect()
+        free_memory(models.default_device())
 
     @property
     def session_count(self) -> int:

@@ -168,3 +168,23 @@ def test_loss_figure_has_train_and_held_out_lines():
                           {"step": 2, "eval_loss": 2.2}])
     assert [trace.name for trace in figure.data] == ["train", "held-out"]
     assert list(figure.data[0].y) == [2.5, 2.0] and list(figure.data[1].x) == [0, 2]
+
+
+def test_first_use_of_the_shared_4bit_base_is_safe_from_many_threads(tiny, monkeypatch):
+    # bitsandbytes may repack 4-bit weights in place on the first no-grad forward: a workshop's first
+    # compare clicks arrive together, and every one must get the answer a single user would.
+    from playground import studio
+
+    monkeypatch.setattr(studio, "_shared_4bit", {})
+    key = (models.TINY_ID, "nf4", True)
+    prompts = ["Hello there", "What is two plus two?"]
+    decoding = Decoding(max_new_tokens=8)
+    reference = generate(models.load_4bit(models.TINY_ID).eval(), tiny.tokenizer, prompts, decoding)
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        generate(studio.shared_4bit(key), tiny.tokenizer, prompts, decoding))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [reference] * 4
