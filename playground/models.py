@@ -351,13 +351,20 @@ def _lock_for(model_id: str) -> threading.Lock:
         return _locks.setdefault(model_id, threading.Lock())
 
 
-def load_tokenizer(model_id: str | None = None, progress: Progress | None = None):
-    from transformers import AutoTokenizer
+_tokenizers: dict[str, object] = {}
 
-    tokenizer = AutoTokenizer.from_pretrained(model_dir(model_id, progress), trust_remote_code=False)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
+
+def load_tokenizer(model_id: str | None = None, progress: Progress | None = None):
+    """The shared tokenizer for `model_id`, read from disk once per process (treat it as read-only)."""
+    model_id = (model_id or default_model_id()).strip()
+    if model_id not in _tokenizers:
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(model_dir(model_id, progress), trust_remote_code=False)
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        _tokenizers[model_id] = tokenizer
+    return _tokenizers[model_id]
 
 
 def load_model(model_id: str | None = None, progress: Progress | None = None) -> LoadedModel:
