@@ -4,11 +4,15 @@
                       → get_peft_model(LoraConfig) → transformers Trainer (DataCollatorForSeq2Seq)
     ours              playground.finetune.run_finetune with the same model, data and settings
 
+    ours, keeping    the same with gradient_checkpointing="off" (activations kept: faster, more memory)
+
 Same model, same tokenized examples, same hyperparameters and number of steps. Each side runs in
 its own process; peak memory is measured while training (GPU: max allocated; CPU: peak RSS).
-Tokens are the non-padding tokens trained on; tokens/s = tokens / training wall time.
+Tokens are the non-padding tokens trained on; tokens/s = tokens / training wall time. The sides run
+in turn for several rounds (recipe, ours, ours keeping, recipe, …) and each figure is the median
+over the rounds, so that a slow minute of a shared machine does not land on one side only.
 
-    python -m bench.finetune [--steps N] [--model ID] [--device cpu|cuda]   # prints the comparison
+    python -m bench.finetune [--steps N] [--rounds R] [--model ID] [--device cpu|cuda]   # prints JSON
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +32,7 @@ import torch
 
 from playground.launch import ROOT
 
-SIDES = ("recipe", "ours", "ours-checkpointing")
+SIDES = ("recipe", "ours", "ours-keeping")
 
 
 class TrainingPeak:
@@ -155,7 +160,7 @@ def _config(args):
     from playground.finetune import preset
 
     overrides = {"steps": args.steps, "eval_every": 0, "eval_examples": 0, "device": args.device,
-                 "gradient_checkpointing": "on" if args.side == "ours-checkpointing" else "auto"}
+                 "gradient_checkpointing": "off" if args.side == "ours-keeping" else "on"}
     if args.model:
         overrides["model_id"] = args.model
     return preset(args.preset, **overrides)
@@ -174,23 +179,34 @@ def _measure_in_subprocess(side: str, argv: list[str]) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def compare(argv: list[str]) -> dict[str, dict]:
-    return {side: _measure_in_subprocess(side, argv) for side in SIDES}
+def compare(argv: list[str], rounds: int = 1) -> dict[str, dict]:
+    """Each side `rounds` times, in turn; per side the median of each figure and the rounds themselves."""
+    runs: dict[str, list[dict]] = {side: [] for side in SIDES}
+    for _ in range(rounds):
+        for side in SIDES:
+            runs[side].append(_measure_in_subprocess(side, argv))
+    return {
+        side: {**{key: statistics.median(run[key] for run in measured)
+                  for key in ("wall_s", "tokens", "tokens_per_s", "peak_memory_bytes", "final_loss")},
+               "rounds": measured}
+        for side, measured in runs.items()
+    }
 
 
 def rows(quick: bool = False) -> list[tuple[str, str, str]]:
-    steps = 6 if quick else 30
-    measured = compare(["--steps", str(steps)])
+    steps, rounds = (6, 1) if quick else (30, 3)
+    measured = compare(["--steps", str(steps)], rounds)
     recipe = measured["recipe"]
-    name = f"fine-tune vs Trainer recipe ({steps} steps, quick preset)"
-    result = [(name, "tokens trained (recipe / ours / ours + checkpointing)",
-               " / ".join(str(measured[side]["tokens"]) for side in SIDES))]
-    for side, label in (("recipe", "Trainer recipe (checkpointing on)"), ("ours", "ours (auto: checkpointing off)"),
-                        ("ours-checkpointing", "ours, checkpointing on")):
+    name = f"fine-tune vs Trainer recipe ({steps} steps, quick preset, median of {rounds} rounds)"
+    result = [(name, "tokens trained (recipe / ours / ours keeping activations)",
+               " / ".join(f"{measured[side]['tokens']:.0f}" for side in SIDES))]
+    for side, label in (("recipe", "Trainer recipe (checkpointing on)"),
+                        ("ours", "ours, default (checkpointing on)"),
+                        ("ours-keeping", "ours, checkpointing off")):
         run = measured[side]
         result.append((name, label, f"{run['tokens_per_s']:.0f} tokens/s (×{run['tokens_per_s'] / recipe['tokens_per_s']:.2f}), "
                                     f"{run['wall_s']:.1f} s, peak {run['peak_memory_bytes'] / 2**20:.0f} MiB "
-                                    f"({run['peak_memory_bytes'] / recipe['peak_memory_bytes']:.2f}×), "
+                                    f"(×{run['peak_memory_bytes'] / recipe['peak_memory_bytes']:.2f}), "
                                     f"final loss {run['final_loss']:.3f}"))
     return result
 
@@ -199,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--side", choices=SIDES, help="run one side and print its JSON")
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3, help="times each side runs, in turn (medians reported)")
     parser.add_argument("--preset", default="quick")
     parser.add_argument("--model", default=None)
     parser.add_argument("--device", default=None)
@@ -207,13 +224,13 @@ def main(argv: list[str] | None = None) -> None:
         config = _config(args)
         torch.manual_seed(config.seed)
         measured = run_recipe(config) if args.side == "recipe" else run_ours(config)
-        measured["gradient_checkpointing"] = args.side != "ours" or config.gradient_checkpointing == "on"
+        measured["gradient_checkpointing"] = args.side != "ours-keeping"
         print(json.dumps(measured))
         return
     forwarded = ["--steps", str(args.steps), "--preset", args.preset]
     forwarded += ["--model", args.model] if args.model else []
     forwarded += ["--device", args.device] if args.device else []
-    print(json.dumps(compare(forwarded), indent=1))
+    print(json.dumps(compare(forwarded, args.rounds), indent=1))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ QLoRA §3: weights stored in 4 bits (bitsandbytes via transformers' BitsAndBytes
 bfloat16 on GPUs that have it (float16 on older ones, float32 on CPU, where bf16 is ~8× slower);
 gradients flow through the frozen dequantized weights into A and B only (peft's LoRA).
 
-The loop is a plain PyTorch one, made for speed: the data is tokenized once, each batch is padded
-to its longest example (never to max_length), AdamW steps only the LoRA parameters, and the only
-host sync per step is the loss read for the progress event. It is a generator: it validates the
-whole run before loading anything, then yields events, checks `stop` between micro-batches, and
-frees the optimizer and activations when it ends, however it ends.
+The loop is a plain PyTorch one, made for speed and memory: the data is tokenized once, each batch
+is padded to its longest example (never to max_length), the loss is taken on answer tokens only
+with the LM head fused into it, the LoRA update runs as one autograd function that keeps no copies
+of its input (`train_ops`), AdamW steps only the LoRA parameters, and the only host sync per step
+is the loss read for the progress event. By default each block is recomputed in backward (gradient
+checkpointing, as in the standard recipe). It is a generator: it validates the whole run before
+loading anything, then yields events, checks `stop` between micro-batches, and frees the optimizer
+and activations when it ends, however it ends.
 
     python -m playground.finetune --dataset pirate --steps 40 --out runs/pirate
 """
@@ -21,6 +24,7 @@ frees the optimizer and activations when it ends, however it ends.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import gc
 import json
@@ -35,7 +39,7 @@ from typing import Iterator, Literal
 
 import torch
 
-from playground import datasets, memory, models
+from playground import datasets, memory, models, train_ops
 from playground.datasets import IGNORE_INDEX, Dataset, Example, Tokenized
 from playground.generation import Decoding, generate
 from playground.settings import LIMITS
@@ -65,9 +69,10 @@ class FinetuneConfig:
     device: str | None = None  # None: CUDA when present, else CPU
     eval_examples: int = 24  # held-out examples answered for the before/after metric (0: skip the metric)
     max_grad_norm: float = 1.0
-    # "auto": recompute activations in backward only when they would not fit otherwise (it costs ~30 %
-    # speed and saves most activation memory); "on"/"off" force it.
-    gradient_checkpointing: Literal["auto", "on", "off"] = "auto"
+    # "on": keep only each block's input and recompute the block in backward (the recipe's default:
+    # least memory, ~1.4× the step time); "off": keep every activation (fastest, most memory);
+    # "auto": off when the run fits that way, else on.
+    gradient_checkpointing: Literal["auto", "on", "off"] = "on"
 
     def __post_init__(self) -> None:
         self.target_modules = tuple(self.target_modules)
@@ -245,6 +250,14 @@ def _lr_factor(step: int, warmup: int, total: int) -> float:
     return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def batch_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean loss per answer token of one batch: on answer positions only where the model allows it
+    (`train_ops.answer_token_loss`, equal to the model's own loss), else the model's own loss."""
+    if train_ops.supports_answer_loss(model):
+        return train_ops.answer_token_loss(model, **batch)
+    return model(**batch).loss
+
+
 @torch.no_grad()
 def eval_loss(model, items: list[Tokenized], pad_id: int, device: str, batch_size: int = 8) -> float:
     """Mean loss per answer token on the held-out split."""
@@ -254,7 +267,7 @@ def eval_loss(model, items: list[Tokenized], pad_id: int, device: str, batch_siz
     for start in range(0, len(items), batch_size):
         batch = _batch(items[start:start + batch_size], pad_id, device)
         tokens = sum(sum(label != IGNORE_INDEX for label in item.labels[1:]) for item in items[start:start + batch_size])
-        total += model(**batch).loss.float() * tokens
+        total += batch_loss(model, batch).float() * tokens
         count += tokens
     model.train(was_training)
     return float(total) / max(count, 1)
@@ -307,7 +320,8 @@ def plan(config: FinetuneConfig, dataset: Dataset, tokenizer):
                          "Lower batch_size or max_length, or pick a smaller model.")
     mean_length = sum(len(item.input_ids) for item in train) / len(train)
     seconds = memory.estimate_seconds(shape, steps=config.steps, batch_size=config.batch_size,
-                                      grad_accum=config.grad_accum, mean_length=mean_length, device=device)
+                                      grad_accum=config.grad_accum, mean_length=mean_length, device=device,
+                                      gradient_checkpointing=checkpointing)
     return train, test, skipped_train + skipped_test, estimate, checkpointing, seconds
 
 
@@ -318,9 +332,8 @@ def build_model(config: FinetuneConfig, gradient_checkpointing: bool = False):
     device = config.resolved_device
     base = models.load_4bit(config.model_id, config.quant_type, config.double_quant, device=device)
     _allow_inference_repacking(base, False)
-    # prepare_model_for_kbit_training freezes the base and upcasts norms to float32. It turns on
-    # gradient checkpointing by default, which recomputes every block in backward (~30 % slower);
-    # it is only worth it when activations would not fit, which `plan` decides.
+    # prepare_model_for_kbit_training freezes the base and upcasts norms to float32. With gradient
+    # checkpointing it keeps only each block's input and recomputes the block in backward.
     base = prepare_model_for_kbit_training(
         base,
         use_gradient_checkpointing=gradient_checkpointing,
@@ -390,8 +403,10 @@ def _train(config, dataset, tokenizer, train, test, skipped, estimate, checkpoin
     started = time.perf_counter()
     peak = PeakMemory(device)
     model = optimizer = None
+    fused = contextlib.ExitStack()  # each LoRA update as one autograd function, while training
     try:
         model = build_model(config, checkpointing)
+        fused.enter_context(train_ops.fused_lora(model))
         trainable = [p for p in model.parameters() if p.requires_grad]
         trainable_params = sum(p.numel() for p in trainable)
         note = f"; {skipped} example(s) longer than max_length={config.max_length} left out" if skipped else ""
@@ -421,7 +436,7 @@ def _train(config, dataset, tokenizer, train, test, skipped, estimate, checkpoin
             step_loss = torch.zeros((), device=device)
             for _ in range(config.grad_accum):
                 items = next(batches)
-                loss = model(**_batch(items, pad_id, device)).loss / config.grad_accum
+                loss = batch_loss(model, _batch(items, pad_id, device)) / config.grad_accum
                 peak.sample()
                 loss.backward()
                 step_loss += loss.detach()
@@ -456,6 +471,7 @@ def _train(config, dataset, tokenizer, train, test, skipped, estimate, checkpoin
 
         train_wall = time.perf_counter() - train_started - eval_seconds
         stopped = stop.is_set() and step < config.steps
+        fused.close()
         del optimizer, scheduler
         optimizer = None
         for parameter in trainable:
@@ -493,6 +509,7 @@ def _train(config, dataset, tokenizer, train, test, skipped, estimate, checkpoin
             "lower one of them (the run was stopped and its memory freed)"
         ) from None
     finally:
+        fused.close()
         model = optimizer = None
         free_memory(device)
 
@@ -533,7 +550,8 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument(f"--{name}", type=kind)
     parser.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when present)")
     parser.add_argument("--gradient-checkpointing", choices=["auto", "on", "off"],
-                        help="recompute activations in backward (default auto: only when they would not fit)")
+                        help="recompute each block in backward (default on; auto: only when keeping activations "
+                             "would not fit; off: keep them, fastest)")
     return parser
 
 

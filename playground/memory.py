@@ -3,13 +3,19 @@
     total = 4-bit weights + quantization constants      (QLoRA §3: 4 bits + 0.5 or 0.127 bits/param)
           + weights left unquantized (embeddings, norms, in float32 after prepare_model_for_kbit_training)
           + LoRA parameters + their gradients + AdamW's two moments   (4 + 4 + 8 bytes per parameter)
-          + activations kept for backward  (batch × length × per-layer widths, + the logits over the vocabulary)
+          + activations kept for backward  (batch × length × per-layer widths, + a chunk of logits)
           + runtime overhead (CUDA context, or the Python process on CPU)
 
 The activation term follows the usual transformer accounting (Korthikanti et al. 2022, §4.1), counted
-per layer as the tensors autograd keeps: block inputs, q/k/v, attention scores and probabilities,
-the MLP's gate, up and product, each in the compute dtype. It is an estimate meant to refuse
-runs that clearly cannot fit; the figure measured during the run is reported next to it.
+per layer as the tensors autograd keeps with the engine's fused LoRA branch (`train_ops`): per token,
+nine hidden-wide tensors (the two norm inputs, the inputs of the attention and MLP projections, q,
+k and v as attention reads them, its output and the output projection's input), four MLP-wide ones
+(gate, up, the activation and their product) in the compute dtype, and one bool dropout mask per
+adapted projection input. With gradient checkpointing only block inputs are kept, plus one block
+while it is recomputed. Models with a plain LM head get their loss from answer positions in chunks
+of logits (`train_ops.answer_token_loss`); others keep logits, log-softmax and gradient for every
+position. It is an estimate meant to refuse runs that clearly cannot fit; the figure measured during
+the run is reported next to it.
 """
 
 from __future__ import annotations
@@ -18,17 +24,21 @@ from dataclasses import dataclass
 
 import torch
 
+from playground.train_ops import LOGIT_CHUNK_ELEMENTS, PLAIN_HEAD_MODEL_TYPES
+
 GIB = 1 << 30
 CPU_OVERHEAD_BYTES = 700 << 20  # torch + transformers + the tokenizer in a fresh Python process
 CUDA_OVERHEAD_BYTES = 600 << 20  # CUDA context and allocator slack
 FIT_MARGIN = 0.9  # refuse above 90 % of the memory there is
 
-# Seconds per step ≈ fixed + per_token × tokens × (params / 1e8): fitted on the bundled SmolLM2-135M
-# (NF4 + DQ, r = 8, seven projections, float32 compute) on a 2-core x86-64 CPU, torch 2.13.
-CPU_STEP_FIXED_S = 0.45
-CPU_STEP_PER_TOKEN_S = 0.0025
+# Seconds per step ≈ fixed + per_token × tokens × (params / 1e8), × RECOMPUTE_FACTOR with gradient
+# checkpointing: fitted on the bundled SmolLM2-135M (NF4 + DQ, r = 8, seven projections, float32
+# compute) on a 2-core x86-64 CPU, torch 2.13 (bench.finetune: 1.53 s/step kept, 2.08 recomputed).
+CPU_STEP_FIXED_S = 0.3
+CPU_STEP_PER_TOKEN_S = 0.0039
 CUDA_STEP_FIXED_S = 0.08
 CUDA_STEP_PER_TOKEN_S = 0.00002
+RECOMPUTE_FACTOR = 1.45  # gradient checkpointing runs each block's forward twice
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class ModelShape:
     head_dim: int
     vocab: int
     tied: bool
+    plain_head: bool = False  # the LM head is a plain Linear on the last hidden state (fused loss applies)
 
     @classmethod
     def from_config(cls, config) -> "ModelShape":
@@ -54,6 +65,7 @@ class ModelShape:
             head_dim=getattr(config, "head_dim", None) or config.hidden_size // heads,
             vocab=config.vocab_size,
             tied=bool(getattr(config, "tie_word_embeddings", False)),
+            plain_head=getattr(config, "model_type", None) in PLAIN_HEAD_MODEL_TYPES,
         )
 
     def projection_shapes(self) -> dict[str, tuple[int, int]]:
@@ -131,6 +143,22 @@ def available_bytes(device: str) -> int:
     return int(psutil.virtual_memory().available)
 
 
+def block_activation_bytes(shape: ModelShape, tokens: int, element: int, target_modules: tuple[str, ...]) -> int:
+    """What autograd keeps for one transformer block: 9 hidden-wide and 4 MLP-wide tensors per token in
+    the compute dtype, plus a bool dropout mask over each adapted projection's input."""
+    projections = shape.projection_shapes()
+    mask_bytes = sum(projections[name][0] for name in target_modules if name in projections)
+    return tokens * ((9 * shape.hidden + 4 * shape.intermediate) * element + mask_bytes)
+
+
+def kept_activation_bytes(shape: ModelShape, tokens: int, element: int, target_modules: tuple[str, ...],
+                          gradient_checkpointing: bool) -> int:
+    """Activations kept through the forward pass: every block's, or only each block's input when checkpointing."""
+    per_layer = tokens * shape.hidden * element if gradient_checkpointing else block_activation_bytes(
+        shape, tokens, element, target_modules)
+    return shape.layers * per_layer
+
+
 def estimate_memory(
     shape: ModelShape,
     *,
@@ -151,13 +179,14 @@ def estimate_memory(
     lora_params = lora_param_count(shape, rank, target_modules)
     element = torch.finfo(compute_dtype).bits // 8
     tokens = batch_size * max_length
-    per_layer = tokens * (12 * shape.hidden + 5 * shape.intermediate) + 2 * batch_size * shape.heads * max_length**2
+    per_layer = block_activation_bytes(shape, tokens, element, target_modules)
     largest_weight = max(d_in * d_out for d_in, d_out in shape.projection_shapes().values())
-    kept_per_layer = tokens * shape.hidden if gradient_checkpointing else per_layer
+    # float32 logits, log-softmax and gradient: for one chunk of answer rows, or for every position
+    logit_rows = min(tokens, max(1, LOGIT_CHUNK_ELEMENTS // shape.vocab)) if shape.plain_head else tokens
     activations = (
-        shape.layers * kept_per_layer * element  # autograd's saved tensors
-        + (per_layer * element if gradient_checkpointing else 0)  # the block being recomputed
-        + 3 * tokens * shape.vocab * 4  # logits, their float32 log-softmax, and its gradient
+        kept_activation_bytes(shape, tokens, element, target_modules, gradient_checkpointing)
+        + (per_layer if gradient_checkpointing else 0)  # the block being recomputed
+        + 3 * logit_rows * shape.vocab * 4
         + 2 * largest_weight * element  # one dequantized weight (and its transpose) at a time
     )
     return MemoryEstimate(
@@ -173,7 +202,7 @@ def estimate_memory(
 
 
 def estimate_seconds(shape: ModelShape, *, steps: int, batch_size: int, grad_accum: int, mean_length: float,
-                     device: str) -> float:
+                     device: str, gradient_checkpointing: bool = True) -> float:
     """Rough wall time of the training steps (evaluation not included)."""
     params = (shape.quantized_params + shape.unquantized_params) / 1e8
     tokens = batch_size * grad_accum * mean_length
@@ -181,4 +210,5 @@ def estimate_seconds(shape: ModelShape, *, steps: int, batch_size: int, grad_acc
         fixed, per_token = CUDA_STEP_FIXED_S * grad_accum, CUDA_STEP_PER_TOKEN_S
     else:
         fixed, per_token = CPU_STEP_FIXED_S * grad_accum, CPU_STEP_PER_TOKEN_S
-    return steps * (fixed + per_token * tokens * params)
+    recompute = RECOMPUTE_FACTOR if gradient_checkpointing else 1.0
+    return steps * (fixed + per_token * recompute * tokens * params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from playground import memory, models
+from playground import datasets, memory, models
 from playground.finetune import ALL_PROJECTIONS, FinetuneConfig, model_shape, plan
 from playground.datasets import built_in
 
@@ -49,7 +49,12 @@ def test_activations_grow_with_batch_and_length_and_checkpointing_shrinks_them()
     small = memory.estimate_memory(shape, batch_size=4, max_length=64, **base)
     double_batch = memory.estimate_memory(shape, batch_size=8, max_length=64, **base)
     checkpointed = memory.estimate_memory(shape, batch_size=8, max_length=64, gradient_checkpointing=True, **base)
-    assert 1.9 < double_batch.activations_bytes / small.activations_bytes < 2.1
+    # the blocks' share doubles; the logits stay one chunk of answer rows (170 rows of 49,152 for SmolLM2)
+    blocks = memory.kept_activation_bytes(shape, 4 * 64, 4, ALL_PROJECTIONS, gradient_checkpointing=False)
+    assert double_batch.activations_bytes - small.activations_bytes == blocks
+    logits = 3 * 170 * 49152 * 4  # float32 logits, softmax and gradient of one chunk
+    dequantized = 2 * 576 * 1536 * 4  # the largest weight, dequantized, and its transpose
+    assert shape.plain_head and small.activations_bytes - blocks == logits + dequantized
     assert checkpointed.activations_bytes < double_batch.activations_bytes / 3
     assert small.optimizer_bytes == 2_442_240 * 8
     assert small.fits and not memory.estimate_memory(shape, batch_size=8, max_length=64, **{**base, "available": 1 << 28}).fits
@@ -60,3 +65,21 @@ def test_a_run_that_cannot_fit_is_refused_with_the_estimate(monkeypatch):
     config = FinetuneConfig(model_id=models.BUNDLED_ID, batch_size=64, max_length=4096)
     with pytest.raises(ValueError, match="would not fit in memory: estimated .* GiB of 1.0 GiB"):
         plan(config, built_in("pirate"), models.load_tokenizer(models.BUNDLED_ID))
+
+
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_kept_activations_match_what_autograd_keeps_on_smollm(checkpointing):
+    """The estimate's activation term against the bytes autograd really keeps in the engine's forward pass."""
+    from playground import finetune, train_ops
+    from tests.autograd_memory import saved_bytes
+
+    config = FinetuneConfig(model_id=models.BUNDLED_ID, device="cpu", dropout=0.05)
+    tokenizer = models.load_tokenizer(config.model_id)
+    train, _ = datasets.tokenize(tokenizer, built_in("pirate").train, config.max_length)
+    batch = finetune._batch(train[:4], tokenizer.pad_token_id, "cpu")
+    model = finetune.build_model(config, gradient_checkpointing=checkpointing).train()
+    with train_ops.fused_lora(model):
+        measured = saved_bytes(lambda: finetune.batch_loss(model, batch), model)
+    shape = model_shape(config.model_id)
+    estimated = memory.kept_activation_bytes(shape, batch["input_ids"].numel(), 4, ALL_PROJECTIONS, checkpointing)
+    assert 0.85 < measured / estimated < 1.15, (measured, estimated)

@@ -37,6 +37,22 @@ def test_estimate_shows_memory_parts_and_time():
     assert "training time about" in text and "the run fits" in text
 
 
+def test_estimate_says_whether_activations_are_recomputed_or_kept():
+    quick = studio_tab.preset_values("quick")[1:]
+    assert quick[-1] == "on"  # the default: recompute, the standard recipe's memory regime
+    recompute = studio_tab.estimate_markdown(models.BUNDLED_ID, "builtin", None, "", "pirate", *quick)
+    keep = studio_tab.estimate_markdown(models.BUNDLED_ID, "builtin", None, "", "pirate", *quick[:-1], "auto")
+    assert "activations recomputed in backward (gradient checkpointing)" in recompute
+    assert "activations kept for backward (fastest)" in keep
+
+    def activations_mib(text: str) -> float:
+        return float(next(line for line in text.splitlines() if line.startswith("| activations |")).split("|")[2])
+
+    assert activations_mib(keep) > 3 * activations_mib(recompute)  # 499.6 vs 133.8 MiB for the quick preset
+    assert studio_tab.estimate_markdown(models.TINY_ID, "builtin", None, "", "pirate", *SETTINGS, "sometimes").startswith(
+        "⚠️ gradient_checkpointing must be 'auto', 'on' or 'off', got 'sometimes'")
+
+
 def test_estimate_shows_bad_settings_inline():
     bad = list(SETTINGS)
     bad[6] = 0  # steps

@@ -176,6 +176,13 @@ STUDIO: dict[str, str] = {
     "studio.warmup": "Warmup steps",
     "studio.seed": "Seed",
     "studio.eval_every": "Eval every (steps)",
+    "studio.checkpointing": "Activations for backward",
+    "studio.checkpointing.on": "recompute (least memory)",
+    "studio.checkpointing.auto": "keep when they fit (fastest)",
+    "studio.checkpointing_info": (
+        "Recompute: only each block's input is kept and the block runs again in backward (gradient checkpointing, "
+        "as the standard recipe). Keep: ~1.4× faster steps, a few hundred MB more on SmolLM2."
+    ),
     "studio.estimate": "Estimate before the run",
     "studio.start": "Start fine-tune",
     "studio.stop": "Stop",

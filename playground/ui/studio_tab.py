@@ -26,7 +26,9 @@ from playground.ui.strings import t
 STUDIO = Studio()
 SOURCES = ("builtin", "upload", "paste")
 SETTING_NAMES = ("quant_type", "double_quant", "rank", "alpha", "dropout", "target_modules", "steps",
-                 "learning_rate", "batch_size", "grad_accum", "max_length", "warmup_steps", "seed", "eval_every")
+                 "learning_rate", "batch_size", "grad_accum", "max_length", "warmup_steps", "seed", "eval_every",
+                 "gradient_checkpointing")
+CHECKPOINTING = ("on", "auto")  # recompute activations in backward / keep them when the run fits that way
 ANSWER_COLUMNS = ["studio.col.prompt", "studio.col.full", "studio.col.base", "studio.col.lora"]
 METRIC_COLUMNS = ["studio.col.metric", "studio.col.full", "studio.col.base", "studio.col.lora"]
 
@@ -61,7 +63,7 @@ def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None
 
 
 def build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch,
-                 accum, max_length, warmup, seed, eval_every) -> FinetuneConfig:
+                 accum, max_length, warmup, seed, eval_every, checkpointing="on") -> FinetuneConfig:
     return FinetuneConfig(
         model_id=(model_id or models.default_model_id()).strip(),
         dataset=dataset,
@@ -80,6 +82,7 @@ def build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropo
         seed=whole_number(seed, "seed"),
         eval_every=whole_number(eval_every, "eval every"),
         eval_examples=PRESETS["quick"]["eval_examples"],
+        gradient_checkpointing=checkpointing,
     )
 
 
@@ -108,8 +111,12 @@ def estimate_markdown(model_id, source, upload, pasted, dataset, *settings) -> s
     notes = [f"{len(train)} training and {len(test)} held-out examples"]
     if skipped:
         notes.append(f"{skipped} longer than {config.max_length} tokens left out")
-    if checkpointing:
-        notes.append("gradient checkpointing on (activations would not fit otherwise)")
+    if checkpointing and config.gradient_checkpointing == "auto":
+        notes.append("activations recomputed in backward: kept, they would not fit")
+    elif checkpointing:
+        notes.append("activations recomputed in backward (gradient checkpointing)")
+    else:
+        notes.append("activations kept for backward (fastest)")
     shape = model_shape(config.model_id)
     return (
         f"**{estimate.lora_params:,} trainable LoRA parameters** ({100 * estimate.lora_params / (shape.quantized_params + shape.unquantized_params):.2f} % of the model) · "
@@ -133,11 +140,11 @@ def _run_choices(session_id: str) -> list[tuple[str, str]]:
 
 @user_errors
 def finetune(model_id, source, upload, pasted, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps,
-             lr, batch, accum, max_length, warmup, seed, eval_every, request: gr.Request):
+             lr, batch, accum, max_length, warmup, seed, eval_every, checkpointing="on", request: gr.Request = None):
     """Stream a fine-tune: progress HTML, loss curve, summary JSON, run picker."""
     session_id = _session(request)
     config = build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch,
-                          accum, max_length, warmup, seed, eval_every)
+                          accum, max_length, warmup, seed, eval_every, checkpointing)
     examples = _examples(source, upload, pasted)
     history: list[dict] = []
     trainable = 0
@@ -255,6 +262,9 @@ def create_studio_tab(demo: gr.Blocks) -> None:
                     seed = gr.Number(value=defaults[13], label=t("studio.seed"), precision=0)
                     eval_every = gr.Number(value=defaults[14], label=t("studio.eval_every"), precision=0, minimum=0,
                                            elem_id="studio-eval-every")
+                checkpointing = gr.Radio([(t(f"studio.checkpointing.{value}"), value) for value in CHECKPOINTING],
+                                         value=defaults[15], label=t("studio.checkpointing"),
+                                         info=t("studio.checkpointing_info"), elem_id="studio-checkpointing")
             estimate = gr.Markdown(label=t("studio.estimate"), elem_id="studio-estimate")
             with gr.Row():
                 start = gr.Button(t("studio.start"), variant="primary", elem_id="studio-start")
@@ -289,7 +299,7 @@ def create_studio_tab(demo: gr.Blocks) -> None:
                                    elem_id="studio-metrics", interactive=False)
 
     settings = [quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch, accum, max_length, warmup,
-                seed, eval_every]
+                seed, eval_every, checkpointing]
     estimate_inputs = [model_id, source, upload, pasted, dataset, *settings]
 
     preset.change(lambda name: preset_values(name), preset, [dataset, *settings], api_name=False)

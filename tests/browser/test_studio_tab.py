@@ -80,3 +80,14 @@ def test_bad_settings_show_a_message_and_the_app_stays_up(page):
     set_number(page, "studio-lr", "0.001")
     wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters")
     assert not page.console_errors
+
+
+def test_activation_setting_changes_the_estimate(page):
+    open_tab(page, "QLoRA Studio")
+    wait_for_text(page, "#studio-estimate", r"activations recomputed in backward \(gradient checkpointing\)",
+                  timeout=60_000)
+    page.locator("#studio-checkpointing label", has_text="keep when they fit (fastest)").click()
+    wait_for_text(page, "#studio-estimate", r"activations kept for backward \(fastest\)")
+    page.locator("#studio-checkpointing").scroll_into_view_if_needed()
+    screenshot(page, "studio-activations")
+    assert_no_error(page)
