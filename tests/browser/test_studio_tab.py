@@ -45,7 +45,9 @@ def test_quick_finetune_compare_and_download(page, tmp_path):
     page.locator("#studio-start").click()
     wait_for_text(page, "#studio-progress", r"saved as run1", timeout=180_000)
     assert plots_rendered(page, "#studio-loss") == 1
-    assert '"steps_done": 4' in page.locator("#studio-summary").inner_text()
+    # the summary is a CodeMirror view: it renders only the lines inside the window, as a reader scrolls to it
+    page.locator("#studio-summary").scroll_into_view_if_needed()
+    wait_for_text(page, "#studio-summary", r'"steps_done": 4', timeout=10_000)
 
     page.locator("#studio-prompt textarea").fill("Say hello.")
     set_number(page, "studio-max-new-tokens", "8")  # the tiny model's weights are random: keep its babble short
