@@ -94,9 +94,14 @@ def _eval_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: tor
     return total / hidden.shape[0]
 
 
+def _causal_lm(model):
+    """The transformers causal LM inside a peft model (or the model itself)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
 def supports_answer_loss(model) -> bool:
     """True for a causal LM (or a peft model around one) whose loss `answer_token_loss` reproduces."""
-    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    causal_lm = _causal_lm(model)
     head = causal_lm.get_output_embeddings()
     return (
         getattr(causal_lm.config, "model_type", None) in PLAIN_HEAD_MODEL_TYPES
@@ -112,7 +117,7 @@ def answer_token_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tens
 
     Needs `supports_answer_loss(model)`. Under `torch.no_grad()` it only computes the loss.
     """
-    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    causal_lm = _causal_lm(model)
     hidden = causal_lm.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, d)
     weight = causal_lm.get_output_embeddings().weight  # (V, d), frozen
     rows, targets = _next_token_targets(hidden, labels)
