@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playground import adapters as A
 from playground import models
-from playground.latency import LatencyConfig, default_latency_config, measure_latency
+from playground.adapters.latency import LatencyConfig, default_latency_config, measure_latency
 
 SETTINGS = A.MethodSettings(r=8, alpha=16, target_modules=("q", "v"), bottleneck=36, placement="houlsby")
 SAMPLE = "Adapters run in series after a sublayer; LoRA runs beside the frozen weight and merges into it."

@@ -30,7 +30,7 @@ import time
 import psutil
 import torch
 
-from playground.launch import ROOT
+from bench.server import ROOT
 
 SIDES = ("recipe", "ours", "ours-keeping")
 

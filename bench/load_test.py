@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import psutil
 
-from playground.launch import launch_app, stop_app, wait_until_up
+from bench.server import launch_app, stop_app, wait_until_up
 
 QUICK_ACTIONS = ("quantize", "adapter_counts", "compare")
 

@@ -56,7 +56,7 @@ def _four_bit_rows(repeats: int) -> list[tuple[str, str, str]]:
 
 def _tab_rows(repeats: int) -> list[tuple[str, str, str]]:
     from playground.quant import synthetic
-    from playground.quant_plots import lab_figures
+    from playground.quant.plots import lab_figures
     from playground.ui import quant_tab
 
     arguments = dict(
@@ -85,7 +85,8 @@ def _tab_rows(repeats: int) -> list[tuple[str, str, str]]:
 
 
 def _model_rows(quick: bool) -> list[tuple[str, str, str]]:
-    from playground import models, quant_model
+    from playground import models
+    from playground.quant import model_view as quant_model
     from playground.quant import QuantSpec
 
     model = models.load_model(models.BUNDLED_ID).model

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 
-from playground.launch import CHROMIUM_ARGS, ROOT, launch_app, stop_app, wait_until_up
+from bench.server import CHROMIUM_ARGS, ROOT, launch_app, stop_app, wait_until_up
 
 LOAD_SNIPPET = """
 import time

@@ -35,6 +35,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from playground.checks import QUANT_TYPES, check_choice
 from playground.settings import LIMITS
 
 BUNDLED_ID = "bundled/SmolLM2-135M-Instruct"
@@ -412,8 +413,7 @@ def load_4bit(
     """A fresh bitsandbytes 4-bit copy of `model_id` (the caller owns it and may train it)."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-    if quant_type not in ("nf4", "fp4"):
-        raise ValueError(f"quant_type must be 'nf4' or 'fp4', got {quant_type!r}")
+    check_choice("quant_type", quant_type, QUANT_TYPES)
     device = device or default_device()
     compute_dtype = compute_dtype or compute_dtype_for(device)
     path = model_dir(model_id, progress)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from transformers import AutoConfig, GPT2Config
 
-from playground import adapter_plots as P
+from playground.adapters import plots as P
 from playground import adapters as A
 from playground import models
-from playground.latency import PAPER_TABLE1, LatencyRow
+from playground.adapters.latency import PAPER_TABLE1, LatencyRow
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, GPT2Config, Qwen2Conf
 from playground import adapters as A
 from playground import models
 from playground.adapters import LLAMA_TARGETS, MethodSettings
-from playground.lora import LoraLinear
+from playground.adapters.lora import LoraLinear
 
 RANKS = (1, 2, 4, 8, 16)
 
@@ -237,7 +237,7 @@ def test_sweep_is_linear_in_rank(smollm_config):
         (dict(alpha=0), "alpha must be greater than 0, got 0"),
         (dict(alpha=-2.0), "alpha must be greater than 0, got -2.0"),
         (dict(placement="middle"), "placement must be one of houlsby, pfeiffer, got 'middle'"),
-        (dict(prompt_tokens=0), "1 to 1024 virtual tokens, got 0"),
+        (dict(prompt_tokens=0), "virtual tokens must be a whole number from 1 to 1024, got 0"),
         (dict(target_modules=("qq",)), "unknown target module 'qq'"),
     ],
 )

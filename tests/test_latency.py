@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from playground import adapters as A
-from playground.latency import (
+from playground.adapters.latency import (
     PAPER_TABLE1,
     LatencyConfig,
     default_latency_config,

@@ -11,7 +11,7 @@ from peft import LoraConfig
 from peft.tuners.lora.layer import Linear as PeftLoraLinear
 from torch import nn
 
-from playground.lora import LoraLinear, lora_scaling
+from playground.adapters.lora import LoraLinear, lora_scaling
 
 
 def _pair(d_in=48, d_out=24, r=4, alpha=8.0, dropout=0.0, use_rslora=False, bias=True):

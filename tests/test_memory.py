@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from playground import datasets, memory, models
+from playground import datasets, models
+from playground import shapes
+from playground.finetune import memory
 from playground.finetune import ALL_PROJECTIONS, FinetuneConfig, model_shape, plan
 from playground.datasets import built_in
 
@@ -14,8 +16,8 @@ def test_smollm_shape_and_lora_count():
     shape = model_shape(models.BUNDLED_ID)
     assert (shape.hidden, shape.intermediate, shape.layers, shape.heads, shape.kv_heads) == (576, 1536, 30, 9, 3)
     assert shape.quantized_params + shape.unquantized_params == 134_515_008
-    assert memory.lora_param_count(shape, 8, ALL_PROJECTIONS) == 2_442_240 == 305_280 * 8
-    assert memory.lora_param_count(shape, 4, ("q_proj", "v_proj")) == 57_600 * 4
+    assert shapes.lora_param_count(shape, 8, ALL_PROJECTIONS) == 2_442_240 == 305_280 * 8
+    assert shapes.lora_param_count(shape, 4, ("q_proj", "v_proj")) == 57_600 * 4
 
 
 def test_lora_count_matches_peft(tiny):
@@ -24,7 +26,7 @@ def test_lora_count_matches_peft(tiny):
     base = models.load_4bit(models.TINY_ID, device="cpu")
     peft_model = get_peft_model(base, LoraConfig(r=4, target_modules=list(ALL_PROJECTIONS)))
     trainable, _ = peft_model.get_nb_trainable_parameters()
-    assert memory.lora_param_count(model_shape(models.TINY_ID), 4, ALL_PROJECTIONS) == trainable
+    assert shapes.lora_param_count(model_shape(models.TINY_ID), 4, ALL_PROJECTIONS) == trainable
 
 
 def test_weight_bytes_match_the_loaded_4bit_model():
@@ -70,7 +72,8 @@ def test_a_run_that_cannot_fit_is_refused_with_the_estimate(monkeypatch):
 @pytest.mark.parametrize("checkpointing", [False, True])
 def test_kept_activations_match_what_autograd_keeps_on_smollm(checkpointing):
     """The estimate's activation term against the bytes autograd really keeps in the engine's forward pass."""
-    from playground import finetune, train_ops
+    from playground import finetune
+    from playground.finetune import train_ops
     from tests.autograd_memory import saved_bytes
 
     config = FinetuneConfig(model_id=models.BUNDLED_ID, device="cpu", dropout=0.05)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from playground import quant_model
+from playground.quant import model_view as quant_model
 from playground.quant import QuantSpec, quantize
 
 SCHEMES = [QuantSpec("absmax", bits=4, blocksize=64), QuantSpec("zeropoint", bits=4, blocksize=64),

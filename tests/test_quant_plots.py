@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from playground import quant, quant_plots
+from playground import quant
+from playground.quant import plots as quant_plots
 from playground.settings import LIMITS
 
 FOUR_SCHEMES = [("absmax", 8), ("zeropoint", 8), ("nf4", 4), ("fp4", 4)]

@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from playground import datasets, train_ops
+from playground import datasets
+from playground.finetune import train_ops
 from playground import finetune as ft
 from playground import models
 from tests.autograd_memory import saved_bytes
@@ -90,7 +91,7 @@ def test_fused_lora_gives_peft_outputs_and_gradients_and_restores_peft():
         loss, grads = _loss_and_grads(model, lambda: model(**batch).loss)
     torch.testing.assert_close(loss, reference, rtol=1e-6, atol=1e-6)
     _assert_same_grads(reference_grads, grads)
-    assert all("forward" not in vars(layer) for layer in train_ops.lora_layers(model))
+    assert all("forward" not in vars(layer) for layer in train_ops.peft_lora_layers(model))
 
 
 def test_fused_lora_defers_to_peft_when_the_adapter_is_off_or_merged():

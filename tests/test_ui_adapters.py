@@ -77,7 +77,7 @@ def test_api_endpoints():
     from gradio_client import Client
 
     from playground.ui.interface import build_demo
-    from playground.launch import free_port
+    from bench.server import free_port
 
     demo = build_demo()
     demo.launch(prevent_thread_lock=True, quiet=True, server_port=free_port())

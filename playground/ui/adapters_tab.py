@@ -14,10 +14,12 @@ import time
 import gradio as gr
 import pandas as pd
 
-from playground import adapter_plots, models
+from playground import models
+from playground.adapters import plots as adapter_plots
 from playground import adapters as A
-from playground.latency import LatencyConfig, default_latency_config, measure_latency
-from playground.ui.common import model_dropdown, user_errors, whole_number
+from playground.adapters.latency import LatencyConfig, default_latency_config, measure_latency
+from playground.checks import parse_whole_number
+from playground.ui.common import model_dropdown, user_errors
 from playground.ui.strings import t
 
 PARAM_COLUMNS = ["method", "module", "formula", "per layer", "layers", "trainable", "% of base", "fp32 bytes", "bf16 bytes"]
@@ -39,8 +41,8 @@ def _model_config(model_id: str):
 def _config(source, model_id, d_model, d_ff, layers, heads, kv_heads):
     if source == "custom":
         return A.custom_llama_config(
-            whole_number(d_model, "d_model"), whole_number(d_ff, "d_ff"), whole_number(layers, "layers"),
-            whole_number(heads, "heads"), whole_number(kv_heads, "KV heads"),
+            parse_whole_number(d_model, "d_model"), parse_whole_number(d_ff, "d_ff"), parse_whole_number(layers, "layers"),
+            parse_whole_number(heads, "heads"), parse_whole_number(kv_heads, "KV heads"),
         )
     return _model_config((model_id or models.default_model_id()).strip())
 
@@ -49,9 +51,9 @@ def _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_
     if alpha is None:
         raise ValueError("LoRA alpha is empty: enter a number greater than 0")
     return A.MethodSettings(
-        r=whole_number(r, "LoRA rank"), alpha=float(alpha), dropout=float(dropout or 0.0), use_rslora=bool(rslora),
-        target_modules=tuple(targets or ()), bottleneck=whole_number(bottleneck, "Adapter bottleneck size"),
-        placement=placement, prompt_tokens=whole_number(prompt_tokens, "Virtual tokens"),
+        r=parse_whole_number(r, "LoRA rank"), alpha=float(alpha), dropout=float(dropout or 0.0), use_rslora=bool(rslora),
+        target_modules=tuple(targets or ()), bottleneck=parse_whole_number(bottleneck, "Adapter bottleneck size"),
+        placement=placement, prompt_tokens=parse_whole_number(prompt_tokens, "Virtual tokens"),
     )
 
 
@@ -91,7 +93,7 @@ def compare_methods(source, model_id, d_model, d_ff, layers, heads, kv_heads, r,
     config = _config(source, model_id, d_model, d_ff, layers, heads, kv_heads)
     settings = _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens)
     table = A.parameter_table(config, settings)
-    paths = adapter_plots.forward_paths_figure(config, settings, whole_number(layer, "Layer to draw"))
+    paths = adapter_plots.forward_paths_figure(config, settings, parse_whole_number(layer, "Layer to draw"))
     totals = {row.method: row for row in table if row.module in ("total", "virtual tokens")}
     lora_total = totals["LoRA"].trainable
     adapter_total = totals[f"Adapter ({settings.placement})"].trainable

@@ -55,19 +55,6 @@ def user_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-def whole_number(value, label: str) -> int:
-    """A widget's number as an int, or a ValueError that names the field (Gradio numbers arrive as floats)."""
-    if value is None or value == "":
-        raise ValueError(f"{label} is empty: enter a whole number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a whole number, got {value!r}") from None
-    if not number.is_integer():
-        raise ValueError(f"{label} must be a whole number, got {value}")
-    return int(number)
-
-
 def model_dropdown(label: str | None = None, value: str | None = None, elem_id: str | None = None) -> gr.Dropdown:
     """The model picker every tab shows: bundled, tiny, or any typed Hub id."""
     return gr.Dropdown(

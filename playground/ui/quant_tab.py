@@ -13,14 +13,16 @@ import math
 
 import gradio as gr
 
-from playground import models, quant_model
-from playground.quant import BLOCKSIZES, DISTRIBUTIONS, QuantSpec, metrics, parse_numbers, quantize, step_table, synthetic
-from playground.quant_plots import lab_figures, layer_error_figure, nf4_derivation_figure
-from playground.ui.common import load_with_progress, model_dropdown, user_errors, whole_number
+from playground import models
+from playground.quant import model_view as quant_model
+from playground.checks import QUANT_TYPES
+from playground.quant import BLOCKSIZES, DISTRIBUTIONS, SCHEMES, QuantSpec, metrics, parse_numbers, quantize, step_table, synthetic
+from playground.quant.plots import lab_figures, layer_error_figure, nf4_derivation_figure
+from playground.checks import parse_whole_number
+from playground.ui.common import load_with_progress, model_dropdown, user_errors
 from playground.ui.strings import t
 
 SOURCES = ("synthetic", "weights", "typed")
-SCHEME_CHOICES = ("absmax", "zeropoint", "nf4", "fp4")
 GRANULARITIES = ("tensor", "row", "block")
 STEP_TABLE_LIMIT = 64
 MODEL_SAMPLE_ROWS = 128
@@ -42,18 +44,18 @@ def _significant(value: float | None, digits: int = 6) -> float | None:
 def specs_from(schemes: list[str], bits, granularity: str, blocksize, double_quant: bool) -> list[QuantSpec]:
     """One QuantSpec per chosen scheme, all with the same granularity (so their blocks line up)."""
     if not schemes:
-        raise ValueError("choose at least one scheme: absmax, zeropoint, nf4 or fp4")
+        raise ValueError(f"choose at least one scheme: {', '.join(SCHEMES)}")
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity {granularity!r} is not known; choose one of {', '.join(GRANULARITIES)}")
-    size = whole_number(blocksize, "block size") if granularity == "block" else None
-    bit_count = whole_number(bits, "bits")
+    size = parse_whole_number(blocksize, "block size") if granularity == "block" else None
+    bit_count = parse_whole_number(bits, "bits")
     return [
         QuantSpec(
             scheme,
             bits=bit_count,
             blocksize=size,
             per_row=granularity == "row",
-            double_quant=bool(double_quant) and scheme in ("nf4", "fp4"),
+            double_quant=bool(double_quant) and scheme in QUANT_TYPES,
         )
         for scheme in schemes
     ]
@@ -62,7 +64,7 @@ def specs_from(schemes: list[str], bits, granularity: str, blocksize, double_qua
 def _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
                     progress):
     if source == "synthetic":
-        return synthetic(distribution, whole_number(size, "number of values"), whole_number(seed, "seed"),
+        return synthetic(distribution, parse_whole_number(size, "number of values"), parse_whole_number(seed, "seed"),
                          float(outlier_fraction), float(outlier_magnitude))
     if source == "typed":
         return parse_numbers(numbers)
@@ -104,7 +106,7 @@ def _step_rows(x, results) -> list[list]:
 def run_quantize(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
                  schemes, bits, granularity, blocksize, double_quant, block, progress=gr.Progress()):
     specs = specs_from(schemes, bits, granularity, blocksize, double_quant)
-    block_index = whole_number(block, "block")
+    block_index = parse_whole_number(block, "block")
     x = _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer,
                        numbers, progress)
     results = [
@@ -183,8 +185,8 @@ def create_quant_tab(demo: gr.Blocks) -> None:
                 numbers = gr.Textbox(t("quant.numbers_default"), label=t("quant.numbers"), info=t("quant.numbers_info"),
                                      lines=3, elem_id="quant-numbers")
             gr.Markdown(t("quant.schemes_heading"))
-            schemes = gr.CheckboxGroup([(t(f"quant.scheme.{name}"), name) for name in SCHEME_CHOICES],
-                                       value=list(SCHEME_CHOICES), label=t("quant.schemes"), elem_id="quant-schemes")
+            schemes = gr.CheckboxGroup([(t(f"quant.scheme.{name}"), name) for name in SCHEMES],
+                                       value=list(SCHEMES), label=t("quant.schemes"), elem_id="quant-schemes")
             bits = gr.Slider(2, 8, value=4, step=1, label=t("quant.bits"), elem_id="quant-bits")
             granularity = gr.Radio([(t(f"quant.granularity.{name}"), name) for name in GRANULARITIES], value="block",
                                    label=t("quant.granularity"), info=t("quant.granularity_info"),

@@ -16,11 +16,13 @@ import gradio as gr
 import pandas as pd
 
 from playground import datasets, models
+from playground.checks import QUANT_TYPES
 from playground.finetune import ALL_PROJECTIONS, PRESETS, FinetuneConfig, model_shape, plan, resolve_dataset
 from playground.generation import Decoding
 from playground.settings import LIMITS
 from playground.studio import Studio, loss_figure, summary_json
-from playground.ui.common import model_dropdown, user_errors, whole_number
+from playground.checks import parse_whole_number
+from playground.ui.common import model_dropdown, user_errors
 from playground.ui.strings import t
 
 STUDIO = Studio()
@@ -69,18 +71,18 @@ def build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropo
         dataset=dataset,
         quant_type=quant_type,
         double_quant=bool(double_quant),
-        rank=whole_number(rank, "rank"),
+        rank=parse_whole_number(rank, "rank"),
         alpha=float(alpha),
         dropout=float(dropout),
         target_modules=tuple(targets or ()),
-        steps=whole_number(steps, "steps"),
+        steps=parse_whole_number(steps, "steps"),
         learning_rate=float(lr),
-        batch_size=whole_number(batch, "batch size"),
-        grad_accum=whole_number(accum, "gradient accumulation"),
-        max_length=whole_number(max_length, "max length"),
-        warmup_steps=whole_number(warmup, "warmup steps"),
-        seed=whole_number(seed, "seed"),
-        eval_every=whole_number(eval_every, "eval every"),
+        batch_size=parse_whole_number(batch, "batch size"),
+        grad_accum=parse_whole_number(accum, "gradient accumulation"),
+        max_length=parse_whole_number(max_length, "max length"),
+        warmup_steps=parse_whole_number(warmup, "warmup steps"),
+        seed=parse_whole_number(seed, "seed"),
+        eval_every=parse_whole_number(eval_every, "eval every"),
         eval_examples=PRESETS["quick"]["eval_examples"],
         gradient_checkpointing=checkpointing,
     )
@@ -192,9 +194,9 @@ def compare(prompt, run_id, held_out, temperature, seed, max_new_tokens, model_i
             request: gr.Request):
     """Answers side by side, and the held-out metric table of the chosen run."""
     session_id = _session(request)
-    decoding = Decoding(max_new_tokens=whole_number(max_new_tokens, "max new tokens"), temperature=float(temperature),
-                        seed=whole_number(seed, "seed"))
-    count = whole_number(held_out, "held-out prompts")
+    decoding = Decoding(max_new_tokens=parse_whole_number(max_new_tokens, "max new tokens"), temperature=float(temperature),
+                        seed=parse_whole_number(seed, "seed"))
+    count = parse_whole_number(held_out, "held-out prompts")
     if not 0 <= count <= 8:
         raise ValueError(f"held-out prompts must be from 0 to 8, got {count}")
     run = STUDIO.run(session_id, run_id) if run_id else None
@@ -240,7 +242,7 @@ def create_studio_tab(demo: gr.Blocks) -> None:
             pasted = gr.Textbox(label=t("studio.paste"), placeholder=t("studio.paste_placeholder"), lines=5,
                                 visible=False, elem_id="studio-paste")
             with gr.Accordion(t("studio.quant"), open=False):
-                quant_type = gr.Radio(["nf4", "fp4"], value=defaults[1], label=t("studio.quant_type"))
+                quant_type = gr.Radio(list(QUANT_TYPES), value=defaults[1], label=t("studio.quant_type"))
                 double_quant = gr.Checkbox(value=defaults[2], label=t("studio.double_quant"))
                 rank = gr.Number(value=defaults[3], label=t("studio.rank"), precision=0, minimum=1, maximum=256)
                 alpha = gr.Number(value=defaults[4], label=t("studio.alpha"), minimum=0.1)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.launch import CHROMIUM_ARGS, ROOT, launch_app, stop_app, wait_until_up
+from bench.server import CHROMIUM_ARGS, ROOT, launch_app, stop_app, wait_until_up
 
 SHOTS = Path(__file__).parent / "screenshots"
 

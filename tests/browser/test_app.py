@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.launch import launch_app, stop_app, wait_until_up
+from bench.server import launch_app, stop_app, wait_until_up
 from tests.browser.conftest import assert_no_error, open_tab
 
 pytestmark = pytest.mark.browser

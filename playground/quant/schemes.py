@@ -39,6 +39,7 @@ from typing import Literal, get_args
 import numpy as np
 import torch
 
+from playground.checks import QUANT_TYPES, check_whole_number
 from playground.settings import LIMITS
 
 def one_thread(function):
@@ -174,10 +175,7 @@ class QuantSpec:
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
             raise ValueError(f"scheme {self.scheme!r} is not known; choose one of {', '.join(SCHEMES)}")
-        if isinstance(self.bits, bool) or not isinstance(self.bits, (int, np.integer)):
-            raise ValueError(f"bits must be a whole number from {MIN_BITS} to {MAX_BITS}, got {self.bits!r}")
-        if self.scheme in ("absmax", "zeropoint") and not MIN_BITS <= self.bits <= MAX_BITS:
-            raise ValueError(f"bits={self.bits} is out of range: choose {MIN_BITS} to {MAX_BITS} bits")
+        check_whole_number("bits", self.bits, MIN_BITS, MAX_BITS)
         if self.blocksize is not None and self.blocksize not in BLOCKSIZES:
             raise ValueError(
                 f"block size {self.blocksize!r} is not allowed: choose one of {', '.join(map(str, BLOCKSIZES))} "
@@ -185,12 +183,12 @@ class QuantSpec:
             )
         if self.per_row and self.blocksize is not None:
             raise ValueError(f"per_row=True and blocksize={self.blocksize} contradict each other: pick one")
-        if self.double_quant and self.scheme not in ("nf4", "fp4"):
+        if self.double_quant and self.scheme not in QUANT_TYPES:
             raise ValueError(f"double quantization applies to nf4 and fp4, not {self.scheme!r}")
 
     @property
     def code_bits(self) -> int:
-        return 4 if self.scheme in ("nf4", "fp4") else int(self.bits)
+        return 4 if self.scheme in QUANT_TYPES else int(self.bits)
 
     @property
     def code_count(self) -> int:
@@ -499,7 +497,7 @@ def quantize(
     else:
         block_length = blocksize if blocksize is not None else flat.numel()
     zero_points = absmax_codes = dq_scales = dq_offset = None
-    if scheme in ("nf4", "fp4"):
+    if scheme in QUANT_TYPES:
         codes, scaled, scales, level_index = _four_bit(flat, block_length, scheme)
         _require_finite(scales, flat)
         if double_quant:
@@ -531,7 +529,7 @@ def quantize(
 def code_histogram(result: QuantResult) -> tuple[np.ndarray, np.ndarray]:
     """(every code the scheme has, how many values got each one); counted once per result."""
     spec = result.spec
-    if spec.scheme in ("nf4", "fp4"):
+    if spec.scheme in QUANT_TYPES:
         codes = np.arange(16)
     elif spec.scheme == "absmax":
         top = 2 ** (spec.bits - 1) - 1
@@ -613,8 +611,7 @@ def synthetic(
     """`size` float32 values with unit scale; "normal+outliers" sets a fraction of them to ±magnitude."""
     if distribution not in DISTRIBUTIONS:
         raise ValueError(f"distribution {distribution!r} is not known; choose one of {', '.join(DISTRIBUTIONS)}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not MIN_SYNTHETIC <= size <= LIMITS.max_values:
-        raise ValueError(f"size {size!r} is out of range: choose {MIN_SYNTHETIC} to {LIMITS.max_values:,} values")
+    check_whole_number("size", size, MIN_SYNTHETIC, LIMITS.max_values)
     if not 0.0 <= outlier_fraction <= 0.5:
         raise ValueError(f"outlier fraction {outlier_fraction} is out of range: choose 0 to 0.5")
     if not (math.isfinite(outlier_magnitude) and 0 < outlier_magnitude <= 1e6):

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground import adapters as A
-from playground.latency import PAPER_TABLE1, LatencyRow
+from playground.adapters.latency import PAPER_TABLE1, LatencyRow
 
 FROZEN = "#e5e7eb"  # grey: frozen base weights
 TRAINABLE = "#fde68a"  # amber: trainable parameters

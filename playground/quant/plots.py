@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from playground.checks import QUANT_TYPES
 from playground.quant import QuantResult, code_histogram, nf4_derivation, one_thread
 
 HISTOGRAM_BINS = 120
@@ -205,7 +206,7 @@ def code_usage(results: list[QuantResult]) -> go.Figure:
     for index, result in enumerate(results):
         codes, counts = code_histogram(result)
         shares = counts / max(counts.sum(), 1)
-        if result.spec.scheme in ("nf4", "fp4"):
+        if result.spec.scheme in QUANT_TYPES:
             order, _ = result.block_levels(0)
             codes, shares = order, shares[order]
         used = shares[shares > 0]

@@ -39,12 +39,17 @@ from typing import Iterator, Literal
 
 import torch
 
-from playground import datasets, memory, models, train_ops
+from playground import datasets, models
+from playground.finetune import memory
+from playground.finetune import train_ops
 from playground.datasets import IGNORE_INDEX, Dataset, Example, Tokenized
 from playground.generation import Decoding, generate
+from playground.checks import QUANT_TYPES, QuantType, check_choice, check_whole_number
 from playground.settings import LIMITS
+from playground.shapes import LLAMA_PROJECTIONS
 
-ALL_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+ALL_PROJECTIONS = LLAMA_PROJECTIONS
+CHECKPOINTING_MODES = ("auto", "on", "off")
 EventKind = Literal["start", "step", "eval", "done", "stopped", "waiting"]  # "waiting": from studio's queue
 
 
@@ -52,7 +57,7 @@ EventKind = Literal["start", "step", "eval", "done", "stopped", "waiting"]  # "w
 class FinetuneConfig:
     model_id: str = models.BUNDLED_ID
     dataset: str = "pirate"  # a built-in name (see datasets.BUILT_INS); user examples are passed separately
-    quant_type: Literal["nf4", "fp4"] = "nf4"
+    quant_type: QuantType = "nf4"
     double_quant: bool = True
     rank: int = 8
     alpha: float = 16.0
@@ -76,19 +81,14 @@ class FinetuneConfig:
 
     def __post_init__(self) -> None:
         self.target_modules = tuple(self.target_modules)
-        checks = [
-            ("steps", self.steps, 1, LIMITS.max_steps),
-            ("batch_size", self.batch_size, 1, 64),
-            ("grad_accum", self.grad_accum, 1, 64),
-            ("max_length", self.max_length, 16, 4096),
-            ("warmup_steps", self.warmup_steps, 0, self.steps),
-            ("rank", self.rank, 1, 256),
-            ("eval_every", self.eval_every, 0, LIMITS.max_steps),
-            ("eval_examples", self.eval_examples, 0, 512),
-        ]
-        for name, value, low, high in checks:
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        check_whole_number("steps", self.steps, 1, LIMITS.max_steps)
+        check_whole_number("batch_size", self.batch_size, 1, 64)
+        check_whole_number("grad_accum", self.grad_accum, 1, 64)
+        check_whole_number("max_length", self.max_length, 16, 4096)
+        check_whole_number("warmup_steps", self.warmup_steps, 0, self.steps)
+        check_whole_number("rank", self.rank, 1, 256)
+        check_whole_number("eval_every", self.eval_every, 0, LIMITS.max_steps)
+        check_whole_number("eval_examples", self.eval_examples, 0, 512)
         if not 0 < self.learning_rate <= 1:
             raise ValueError(f"learning_rate must be in (0, 1], got {self.learning_rate!r}")
         if not 0 < self.alpha <= 4096:
@@ -97,15 +97,13 @@ class FinetuneConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not 0 < self.max_grad_norm <= 100:
             raise ValueError(f"max_grad_norm must be in (0, 100], got {self.max_grad_norm!r}")
-        if self.quant_type not in ("nf4", "fp4"):
-            raise ValueError(f"quant_type must be 'nf4' or 'fp4', got {self.quant_type!r}")
+        check_choice("quant_type", self.quant_type, QUANT_TYPES)
         unknown = [name for name in self.target_modules if name not in ALL_PROJECTIONS]
         if not self.target_modules or unknown:
             raise ValueError(f"target_modules must be a non-empty subset of {ALL_PROJECTIONS}, got {self.target_modules!r}")
         if self.dataset not in datasets.BUILT_INS:
             raise ValueError(f"dataset must be one of {sorted(datasets.BUILT_INS)}, got {self.dataset!r}")
-        if self.gradient_checkpointing not in ("auto", "on", "off"):
-            raise ValueError(f"gradient_checkpointing must be 'auto', 'on' or 'off', got {self.gradient_checkpointing!r}")
+        check_choice("gradient_checkpointing", self.gradient_checkpointing, CHECKPOINTING_MODES)
         if self.device is not None and self.device != "cpu" and not self.device.startswith("cuda"):
             raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
 
@@ -541,7 +539,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", help="a .jsonl or .csv file of your own examples instead of a built-in dataset")
     parser.add_argument("--model-id", help=f"default {defaults.model_id}")
     parser.add_argument("--dataset", choices=sorted(datasets.BUILT_INS))
-    parser.add_argument("--quant-type", choices=["nf4", "fp4"])
+    parser.add_argument("--quant-type", choices=QUANT_TYPES)
     parser.add_argument("--double-quant", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--target-modules", help="comma-separated, e.g. q_proj,v_proj")
     for name, kind in [("rank", int), ("alpha", float), ("dropout", float), ("steps", int),
@@ -549,7 +547,7 @@ def _parser() -> argparse.ArgumentParser:
                        ("warmup-steps", int), ("seed", int), ("eval-every", int), ("eval-examples", int)]:
         parser.add_argument(f"--{name}", type=kind)
     parser.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when present)")
-    parser.add_argument("--gradient-checkpointing", choices=["auto", "on", "off"],
+    parser.add_argument("--gradient-checkpointing", choices=CHECKPOINTING_MODES,
                         help="recompute each block in backward (default on; auto: only when keeping activations "
                              "would not fit; off: keep them, fastest)")
     return parser
@@ -602,5 +600,3 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())

@@ -39,11 +39,9 @@ import torch
 from torch import nn
 
 from playground.datasets import IGNORE_INDEX
+from playground.shapes import LLAMA_FAMILY
 
 LOGIT_CHUNK_ELEMENTS = 1 << 23  # rows × vocabulary per chunk of logits: 32 MiB in float32
-# Architectures whose LM head is a plain Linear applied to the body's last hidden state (no logit
-# scaling or soft-capping), so the fused loss equals their own. Others use the model's own loss.
-PLAIN_HEAD_MODEL_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3", "smollm3"})
 
 
 # --------------------------------------------------------------------------- 1. answer-token loss
@@ -104,7 +102,7 @@ def supports_answer_loss(model) -> bool:
     causal_lm = _causal_lm(model)
     head = causal_lm.get_output_embeddings()
     return (
-        getattr(causal_lm.config, "model_type", None) in PLAIN_HEAD_MODEL_TYPES
+        getattr(causal_lm.config, "model_type", None) in LLAMA_FAMILY  # plain LM head: no scaling, no soft-cap
         and isinstance(getattr(causal_lm, "model", None), nn.Module)
         and type(head) is nn.Linear
         and head.bias is None
@@ -227,7 +225,7 @@ def _fused_forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
                              self.scaling[name], p)
 
 
-def lora_layers(model) -> list[nn.Module]:
+def peft_lora_layers(model) -> list[nn.Module]:
     """peft's LoRA-wrapped Linear layers (quantized or not) in the model."""
     from peft.tuners.lora import LoraLayer
 
@@ -238,7 +236,7 @@ def lora_layers(model) -> list[nn.Module]:
 @contextlib.contextmanager
 def fused_lora(model) -> Iterator[int]:
     """Within the block, every LoRA Linear of `model` adds its update with `_LoraUpdate`; yields how many."""
-    layers = [module for module in lora_layers(model) if type(module).__name__ in ("Linear", "Linear4bit")]
+    layers = [module for module in peft_lora_layers(model) if type(module).__name__ in ("Linear", "Linear4bit")]
     for module in layers:
         module.forward = types.MethodType(_fused_forward, module)
     try:

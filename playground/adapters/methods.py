@@ -27,84 +27,27 @@ from typing import Literal
 import torch
 from torch import nn
 
-from playground.lora import LoraLinear, check_lora_settings
+from playground.adapters.lora import LoraLinear, check_lora_settings
+from playground.checks import check_whole_number
+from playground.shapes import (
+    LLAMA_TARGETS,
+    SUPPORTED_MODEL_TYPES,
+    block_projections,
+    config_of,
+    lora_param_count,
+    num_layers,
+    resolve_targets,
+    unsupported_model_type,
+)
 
 Placement = Literal["houlsby", "pfeiffer"]
 Activation = Literal["relu", "gelu", "silu"]
 PLACEMENTS: tuple[str, ...] = ("houlsby", "pfeiffer")
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
-# The seven projections of a Llama-style block, by the short names the UI shows.
-LLAMA_TARGETS: tuple[str, ...] = ("q", "k", "v", "o", "gate", "up", "down")
-LLAMA_FAMILY = ("llama", "mistral", "qwen2", "qwen3", "smollm3")
-SUPPORTED_MODEL_TYPES = (*LLAMA_FAMILY, "gpt2")
-ADAPTER_INIT_STD = 1e-2  # near-identity init (Houlsby §2.1; REFERENCE.md)
+ADAPTER_INIT_STD = 1e-2  # near-identity init (Houlsby et al. 2019, §2.1)
 
 
 # --------------------------------------------------------------------------- shapes from a config
-
-@dataclass(frozen=True)
-class Projection:
-    """One projection of a transformer block: its module name and d_in → d_out."""
-
-    name: str
-    d_in: int
-    d_out: int
-
-
-def _config_of(config_or_model):
-    return config_or_model.config if isinstance(config_or_model, nn.Module) else config_or_model
-
-
-def block_projections(config) -> list[Projection]:
-    """The projections in one block, in forward order (GPT-2 has two `c_proj`, of different shapes)."""
-    config = _config_of(config)
-    model_type = getattr(config, "model_type", None)
-    d = config.hidden_size
-    if model_type == "gpt2":
-        inner = config.n_inner or 4 * d
-        return [
-            Projection("c_attn", d, 3 * d),
-            Projection("c_proj", d, d),
-            Projection("c_fc", d, inner),
-            Projection("c_proj", inner, d),
-        ]
-    if model_type not in LLAMA_FAMILY:
-        raise ValueError(
-            f"model type {model_type!r} is not supported here; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
-        )
-    heads = config.num_attention_heads
-    kv_heads = getattr(config, "num_key_value_heads", None) or heads
-    head_dim = getattr(config, "head_dim", None) or d // heads
-    ff = config.intermediate_size
-    return [
-        Projection("q_proj", d, heads * head_dim),
-        Projection("k_proj", d, kv_heads * head_dim),
-        Projection("v_proj", d, kv_heads * head_dim),
-        Projection("o_proj", heads * head_dim, d),
-        Projection("gate_proj", d, ff),
-        Projection("up_proj", d, ff),
-        Projection("down_proj", ff, d),
-    ]
-
-
-def resolve_targets(config, target_modules) -> tuple[str, ...]:
-    """Module names for `target_modules`, given as short names ("q", "down") or module names ("q_proj")."""
-    names = list(dict.fromkeys(p.name for p in block_projections(config)))
-    targets = [target_modules] if isinstance(target_modules, str) else list(target_modules or [])
-    if not targets:
-        raise ValueError(f"Choose at least one target module for LoRA (from {', '.join(names)})")
-    resolved = []
-    for target in targets:
-        name = target if target in names else f"{target}_proj"
-        if name not in names:
-            raise ValueError(f"unknown target module {target!r}; this model has {', '.join(names)}")
-        resolved.append(name)
-    return tuple(dict.fromkeys(resolved))
-
-
-def num_layers(config) -> int:
-    return int(_config_of(config).num_hidden_layers)
-
 
 def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_heads: int | None = None,
                         vocab_size: int = 49152):
@@ -114,8 +57,7 @@ def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_hea
     kv_heads = kv_heads or heads
     for label, value in (("d_model", d_model), ("d_ff", d_ff), ("layers", layers), ("heads", heads),
                          ("KV heads", kv_heads)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label} must be a whole number of at least 1, got {value!r}")
+        check_whole_number(label, value)
     if d_model % heads:
         raise ValueError(f"d_model {d_model} must be divisible by the number of heads {heads}")
     if heads % kv_heads:
@@ -134,24 +76,17 @@ def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_hea
 
 # --------------------------------------------------------------------------- counting
 
-def lora_param_count(config, r: int, target_modules) -> int:
-    """Trainable LoRA parameters: r·(d_in + d_out) for every targeted projection in every layer."""
-    targets = resolve_targets(config, target_modules)
-    per_layer = sum(r * (p.d_in + p.d_out) for p in block_projections(config) if p.name in targets)
-    return per_layer * num_layers(config)
-
-
 def adapter_positions(config, placement: Placement) -> list[str]:
     """Where the adapters of one block go: after the attention output projection and/or after the MLP."""
     if placement not in PLACEMENTS:
         raise ValueError(f"adapter placement must be one of {', '.join(PLACEMENTS)}, got {placement!r}")
-    attn_out = "attn.c_proj" if _config_of(config).model_type == "gpt2" else "self_attn.o_proj"
+    attn_out = "attn.c_proj" if config_of(config).model_type == "gpt2" else "self_attn.o_proj"
     return [attn_out, "mlp"] if placement == "houlsby" else ["mlp"]
 
 
 def adapter_param_count(config, bottleneck: int, placement: Placement) -> int:
     """Trainable bottleneck-adapter parameters: (2·m·d + d + m) per adapter, 2 (Houlsby) or 1 (Pfeiffer) per layer."""
-    d = _config_of(config).hidden_size
+    d = config_of(config).hidden_size
     check_bottleneck(bottleneck, d)
     per_adapter = 2 * bottleneck * d + d + bottleneck
     return per_adapter * len(adapter_positions(config, placement)) * num_layers(config)
@@ -160,14 +95,14 @@ def adapter_param_count(config, bottleneck: int, placement: Placement) -> int:
 def prompt_tuning_param_count(config, num_virtual_tokens: int) -> int:
     """n virtual tokens × d_model."""
     check_virtual_tokens(num_virtual_tokens)
-    return num_virtual_tokens * _config_of(config).hidden_size
+    return num_virtual_tokens * config_of(config).hidden_size
 
 
 def base_param_count(config) -> int:
     """Parameters of the base model, counted on a meta-device build of the config (no memory, no weights)."""
     from transformers import AutoModelForCausalLM
 
-    config = _config_of(config)
+    config = config_of(config)
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config)
     return sum(p.numel() for p in model.parameters())
@@ -178,8 +113,7 @@ def trainable_param_count(model: nn.Module) -> int:
 
 
 def check_bottleneck(bottleneck: int, d_model: int) -> None:
-    if isinstance(bottleneck, bool) or not isinstance(bottleneck, int) or bottleneck < 1:
-        raise ValueError(f"Adapter bottleneck size must be a whole number of at least 1, got {bottleneck!r}")
+    check_whole_number("Adapter bottleneck size", bottleneck)
     if bottleneck > d_model:
         raise ValueError(
             f"Adapter bottleneck {bottleneck} is larger than d_model = {d_model}: a bottleneck must be "
@@ -191,11 +125,7 @@ MAX_VIRTUAL_TOKENS = 1024
 
 
 def check_virtual_tokens(num_virtual_tokens: int) -> None:
-    if (isinstance(num_virtual_tokens, bool) or not isinstance(num_virtual_tokens, int)
-            or not 1 <= num_virtual_tokens <= MAX_VIRTUAL_TOKENS):
-        raise ValueError(
-            f"Prompt tuning needs 1 to {MAX_VIRTUAL_TOKENS} virtual tokens, got {num_virtual_tokens!r}"
-        )
+    check_whole_number("Prompt tuning's virtual tokens", num_virtual_tokens, 1, MAX_VIRTUAL_TOKENS)
 
 
 # --------------------------------------------------------------------------- settings and table
@@ -232,7 +162,7 @@ class MethodSettings:
             if projection.name in targets:
                 check_lora_settings(self.r, self.alpha, self.dropout, projection.d_in, projection.d_out,
                                     projection.name)
-        check_bottleneck(self.bottleneck, _config_of(config).hidden_size)
+        check_bottleneck(self.bottleneck, config_of(config).hidden_size)
 
 
 @dataclass
@@ -254,7 +184,7 @@ class ParamRow:
 
 def parameter_table(config, settings: MethodSettings) -> list[ParamRow]:
     """Per-module and total rows for LoRA, the adapters and prompt tuning, each with its formula filled in."""
-    config = _config_of(config)
+    config = config_of(config)
     settings.check_for(config)
     base = base_param_count(config)
     layers = num_layers(config)
@@ -290,7 +220,7 @@ def parameter_table(config, settings: MethodSettings) -> list[ParamRow]:
 def sweep(config, settings: MethodSettings,
           sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> dict[str, list[tuple[int, int]]]:
     """Trainable parameters against rank (LoRA), bottleneck size (adapters) and virtual tokens (prompt tuning)."""
-    config = _config_of(config)
+    config = config_of(config)
     d = config.hidden_size
     targets = resolve_targets(config, settings.target_modules)
     max_rank = min(min(p.d_in, p.d_out) for p in block_projections(config) if p.name in targets)
@@ -341,18 +271,16 @@ class SerialAdapter(nn.Module):
 
 def transformer_blocks(model: nn.Module) -> list[nn.Module]:
     """The decoder blocks of a Llama-style or GPT-2 model, in order."""
-    config = _config_of(model)
+    config = config_of(model)
     if config.model_type not in SUPPORTED_MODEL_TYPES:
-        raise ValueError(
-            f"model type {config.model_type!r} is not supported here; supported: {', '.join(SUPPORTED_MODEL_TYPES)}"
-        )
+        raise unsupported_model_type(config.model_type)
     return [m for m in model.modules() if hasattr(m, "mlp") and (hasattr(m, "self_attn") or hasattr(m, "attn"))]
 
 
 def add_adapters(model: nn.Module, bottleneck: int, placement: Placement = "houlsby",
                  activation: Activation = "relu") -> list[BottleneckAdapter]:
     """Freezes `model` and wraps its sublayers with fresh adapters, in place (pass a copy you own)."""
-    config = _config_of(model)
+    config = config_of(model)
     positions = adapter_positions(config, placement)
     check_bottleneck(bottleneck, config.hidden_size)
     model.requires_grad_(False)

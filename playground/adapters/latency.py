@@ -23,6 +23,8 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from playground.checks import check_whole_number
+
 # The LoRA paper's Table 1: GPT-2 medium, forward ms, Quadro RTX8000 (REFERENCE.md).
 PAPER_TABLE1 = {
     "settings": ["32 / 512 / 0.5M", "16 / 256 / 11M", "1 / 128 / 11M"],
@@ -48,8 +50,7 @@ class LatencyConfig:
             raise ValueError("latency needs at least one batch size and one sequence length")
         for label, values in (("batch size", self.batch_sizes), ("sequence length", self.seq_lens)):
             for value in values:
-                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4096:
-                    raise ValueError(f"{label} must be a whole number from 1 to 4096, got {value!r}")
+                check_whole_number(label, value, 1, 4096)
         if not 1 <= self.budget_s <= 600:
             raise ValueError(f"latency time budget must be 1 to 600 s, got {self.budget_s!r}")
         if self.threads is not None and not 1 <= self.threads <= 256:

@@ -20,6 +20,8 @@ import math
 import torch
 from torch import nn
 
+from playground.checks import check_whole_number
+
 
 def lora_scaling(r: int, alpha: float, use_rslora: bool = False) -> float:
     """α/r, or α/√r with rsLoRA (arXiv 2312.03732), which keeps updates stable at high rank."""
@@ -29,8 +31,7 @@ def lora_scaling(r: int, alpha: float, use_rslora: bool = False) -> float:
 def check_lora_settings(r: int, alpha: float, dropout: float, d_in: int | None = None, d_out: int | None = None,
                         name: str = "layer") -> None:
     """Raises ValueError with a message for the user when a LoRA setting cannot work (on a d_in→d_out layer)."""
-    if isinstance(r, bool) or not isinstance(r, int) or r < 1:
-        raise ValueError(f"LoRA rank must be a whole number of at least 1, got {r!r}")
+    check_whole_number("LoRA rank", r)
     if d_in is not None and d_out is not None and r > min(d_in, d_out):
         raise ValueError(
             f"LoRA rank {r} is larger than the {name} layer allows: r must be at most "

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import torch
 
-from playground.train_ops import LOGIT_CHUNK_ELEMENTS, PLAIN_HEAD_MODEL_TYPES
+from playground.finetune.train_ops import LOGIT_CHUNK_ELEMENTS
+from playground.shapes import ModelShape, lora_param_count
 
 GIB = 1 << 30
 # torch + transformers + the tokenizer in a fresh Python process (~700 MiB), plus what glibc's heap
@@ -41,58 +42,6 @@ CPU_STEP_PER_TOKEN_S = 0.0039
 CUDA_STEP_FIXED_S = 0.08
 CUDA_STEP_PER_TOKEN_S = 0.00002
 RECOMPUTE_FACTOR = 1.45  # gradient checkpointing runs each block's forward twice
-
-
-@dataclass(frozen=True)
-class ModelShape:
-    hidden: int
-    intermediate: int
-    layers: int
-    heads: int
-    kv_heads: int
-    head_dim: int
-    vocab: int
-    tied: bool
-    plain_head: bool = False  # the LM head is a plain Linear on the last hidden state (fused loss applies)
-
-    @classmethod
-    def from_config(cls, config) -> "ModelShape":
-        heads = config.num_attention_heads
-        return cls(
-            hidden=config.hidden_size,
-            intermediate=config.intermediate_size,
-            layers=config.num_hidden_layers,
-            heads=heads,
-            kv_heads=getattr(config, "num_key_value_heads", None) or heads,
-            head_dim=getattr(config, "head_dim", None) or config.hidden_size // heads,
-            vocab=config.vocab_size,
-            tied=bool(getattr(config, "tie_word_embeddings", False)),
-            plain_head=getattr(config, "model_type", None) in PLAIN_HEAD_MODEL_TYPES,
-        )
-
-    def projection_shapes(self) -> dict[str, tuple[int, int]]:
-        """(in, out) features of each Linear in one block, by its module name."""
-        h, i, q, kv = self.hidden, self.intermediate, self.heads * self.head_dim, self.kv_heads * self.head_dim
-        return {
-            "q_proj": (h, q), "k_proj": (h, kv), "v_proj": (h, kv), "o_proj": (q, h),
-            "gate_proj": (h, i), "up_proj": (h, i), "down_proj": (i, h),
-        }
-
-    @property
-    def quantized_params(self) -> int:
-        return self.layers * sum(d_in * d_out for d_in, d_out in self.projection_shapes().values())
-
-    @property
-    def unquantized_params(self) -> int:
-        embeddings = self.vocab * self.hidden * (1 if self.tied else 2)
-        norms = self.layers * 2 * self.hidden + self.hidden
-        return embeddings + norms
-
-
-def lora_param_count(shape: ModelShape, rank: int, target_modules: tuple[str, ...]) -> int:
-    """r·(d_in + d_out) per adapted Linear, over all layers (LoRA §4)."""
-    projections = shape.projection_shapes()
-    return shape.layers * sum(rank * sum(projections[name]) for name in target_modules if name in projections)
 
 
 @dataclass(frozen=True)

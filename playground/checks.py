@@ -1,0 +1,47 @@
+"""Small checks every config uses, and the names of choices that more than one module offers.
+
+A check raises a ValueError whose message names the setting, the value and what is allowed; the UI shows
+that message as it is. `parse_whole_number` is for values typed into a form (Gradio numbers arrive as
+floats, text as strings); `check_whole_number` is for values already in a config.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Literal
+
+import numpy as np
+
+# bitsandbytes' 4-bit data types (QLoRA §3): NormalFloat4 and the 4-bit float.
+QuantType = Literal["nf4", "fp4"]
+QUANT_TYPES: tuple[str, ...] = ("nf4", "fp4")
+
+
+def check_whole_number(label: str, value, low: int = 1, high: int | None = None) -> int:
+    """`value` if it is an int in [low, high] (high None: no upper end); a ValueError otherwise."""
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_int or value < low or (high is not None and value > high):
+        allowed = f"of at least {low}" if high is None else f"from {low} to {high}"
+        raise ValueError(f"{label} must be a whole number {allowed}, got {value!r}")
+    return int(value)
+
+
+def parse_whole_number(value, label: str) -> int:
+    """A form's number as an int, or a ValueError that names the field."""
+    if value is None or value == "":
+        raise ValueError(f"{label} is empty: enter a whole number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label} must be a whole number, got {value!r}") from None
+    if not number.is_integer():
+        raise ValueError(f"{label} must be a whole number, got {value}")
+    return int(number)
+
+
+def check_choice(label: str, value, allowed: Iterable) -> None:
+    """A ValueError naming the allowed values when `value` is not one of them."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        names = [repr(choice) for choice in allowed]
+        listing = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise ValueError(f"{label} must be {listing}, got {value!r}")

@@ -1,0 +1,25 @@
+"""QLoRA fine-tuning: re-exports the engine's API (`from playground.finetune import FinetuneConfig, run_finetune`)."""
+
+from playground.finetune.engine import (
+    ALL_PROJECTIONS,
+    CHECKPOINTING_MODES,
+    PRESETS,
+    FinetuneConfig,
+    FinetuneEvent,
+    FinetuneResult,
+    PeakMemory,
+    batch_loss,
+    build_model,
+    config_from_args,
+    eval_loss,
+    free_memory,
+    held_out_metric,
+    main,
+    model_shape,
+    plan,
+    preset,
+    resolve_dataset,
+    run_finetune,
+    save_adapter,
+    write_metrics,
+)

@@ -1,0 +1,5 @@
+import sys
+
+from playground.finetune.engine import main
+
+sys.exit(main())
