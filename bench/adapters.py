@@ -1,6 +1,6 @@
 """Adapter vs LoRA: forward latency of SmolLM2-135M with adapters, LoRA unmerged and LoRA merged.
 
-The same measurement the tab runs (playground.latency), headless: Houlsby adapters (m = 36, the
+The same measurement the tab runs (playground.adapters.latency), headless: Houlsby adapters (m = 36, the
 reduction factor 16), LoRA r = 8 on q and v (the LoRA paper's choice), medians after a warm-up,
 all variants timed in turns in one run so their ratios are comparable.
 """

@@ -72,7 +72,7 @@ def quantize_request(client: int) -> dict:
 
 def adapter_counts_request(client: int) -> dict:
     return dict(source="custom", d_model=64 * (client + 1), d_ff=128 * (client + 1), layers=2 + client % 5,
-                heads=4, kv_heads=4, r=1 + client % 8, targets=["q", "v"], bottleneck=8, api_name="/adapter_counts")
+                heads=4, kv_heads=4, r=1 + client % 8, target_modules=["q", "v"], bottleneck=8, api_name="/adapter_counts")
 
 
 def compare_request(client: int, model_id: str) -> dict:
@@ -154,8 +154,8 @@ def _finetune_client(url: str, model_id: str, steps: int, report: LoadReport, lo
     client = Client(url, verbose=False)
     record = {"start": time.monotonic(), "first_step": None, "end": None, "positions": [], "final": ""}
     try:
-        job = client.submit(model_id=model_id, source="builtin", upload=None, pasted="", dataset="pirate", steps=steps, batch=2,
-                            max_length=96, warmup=1, eval_every=0, api_name="/finetune")
+        job = client.submit(model_id=model_id, source="builtin", upload=None, pasted="", dataset="pirate", steps=steps, batch_size=2,
+                            max_length=96, warmup_steps=1, eval_every=0, api_name="/finetune")
         for output in job:
             text = str(output[0])
             waiting = re.search(r"waiting: position (\d+)", text)

@@ -66,7 +66,7 @@ def _tab_rows(repeats: int) -> list[tuple[str, str, str]]:
     )
 
     def whole_tab():
-        outputs = quant_tab.run_quantize(**arguments, progress=None)
+        outputs = quant_tab.run_quantize(arguments, progress=None)
         return [figure.to_json() for figure in outputs[3:]]  # what Gradio sends: the figures' JSON
 
     wall, cpu = _interleaved({"tab": whole_tab}, repeats)["tab"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
+from playground.checks import MAX_SEED, check_whole_number
 from playground.datasets import prompt_ids
 
 MAX_NEW_TOKENS = 256  # upper bound on what a caller may ask for
@@ -24,6 +25,7 @@ class Decoding:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        check_whole_number("seed", self.seed, 0, MAX_SEED)
         if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
             raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS}, got {self.max_new_tokens}")
         if not 0.0 <= self.temperature <= 2.0:

@@ -31,6 +31,7 @@ def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Limits:
     max_values: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_VALUES", 1 << 22))  # Quantization Lab input size
+    max_typed_chars: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_TYPED_CHARS", 1 << 20))  # typed numbers
     max_steps: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_STEPS", 500))  # per fine-tune run
     max_upload_bytes: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_UPLOAD_BYTES", 5 << 20))  # dataset upload
     max_examples: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_EXAMPLES", 5000))  # rows kept from an upload
@@ -48,7 +49,7 @@ class Limits:
     )
 
     def __post_init__(self) -> None:
-        for name in ("max_values", "max_steps", "max_upload_bytes", "max_examples", "queue_size", "concurrent_finetunes"):
+        for name in ("max_values", "max_typed_chars", "max_steps", "max_upload_bytes", "max_examples", "queue_size", "concurrent_finetunes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"limit {name} must be at least 1, got {getattr(self, name)}")
 

@@ -28,7 +28,9 @@ def test_answers_stop_at_max_new_tokens(tiny):
 
 
 @pytest.mark.parametrize("kwargs, message", [({"max_new_tokens": 0}, "max_new_tokens"),
-                                             ({"temperature": -1.0}, "temperature")])
+                                             ({"temperature": -1.0}, "temperature"),
+                                             ({"seed": 2**32}, "seed must be a whole number from 0 to 4294967295"),
+                                             ({"seed": 1.5}, "seed must be a whole number")])
 def test_bad_decoding_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Decoding(**kwargs)

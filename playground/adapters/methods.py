@@ -8,7 +8,7 @@ Bottleneck adapter (Houlsby et al., arXiv 1902.00751, §2.1), serial: it runs *a
     Houlsby: one after the attention output projection and one after the MLP, in every block.
     Pfeiffer: one after the MLP only. Params per adapter: 2·m·d + d + m (weights and biases).
 
-LoRA (arXiv 2106.09685), parallel: `playground.lora.LoraLinear`, r·(d_in + d_out) per layer.
+LoRA (arXiv 2106.09685), parallel: `playground.adapters.lora.LoraLinear`, r·(d_in + d_out) per layer.
 
 Prompt tuning (Lester et al., arXiv 2104.08691): n trainable "virtual token" embeddings
 (n × d) prepended to the input; the model itself is untouched.
@@ -30,7 +30,9 @@ from torch import nn
 from playground.adapters.lora import LoraLinear, check_lora_settings
 from playground.checks import check_whole_number
 from playground.shapes import (
+    LLAMA_FAMILY,
     LLAMA_TARGETS,
+    ModelShape,
     SUPPORTED_MODEL_TYPES,
     block_projections,
     config_of,
@@ -55,9 +57,9 @@ def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_hea
     from transformers import LlamaConfig
 
     kv_heads = kv_heads or heads
-    for label, value in (("d_model", d_model), ("d_ff", d_ff), ("layers", layers), ("heads", heads),
-                         ("KV heads", kv_heads)):
-        check_whole_number(label, value)
+    for label, value, high in (("d_model", d_model, 131_072), ("d_ff", d_ff, 1 << 20), ("layers", layers, 1024),
+                               ("heads", heads, 4096), ("KV heads", kv_heads, 4096)):
+        check_whole_number(label, value, 1, high)  # beyond the largest published models, so counts stay quick
     if d_model % heads:
         raise ValueError(f"d_model {d_model} must be divisible by the number of heads {heads}")
     if heads % kv_heads:
@@ -99,10 +101,14 @@ def prompt_tuning_param_count(config, num_virtual_tokens: int) -> int:
 
 
 def base_param_count(config) -> int:
-    """Parameters of the base model, counted on a meta-device build of the config (no memory, no weights)."""
+    """Parameters of the base model: by arithmetic on the block shapes for the Llama family, else counted on a
+    meta-device build of the config (no memory, no weights)."""
     from transformers import AutoModelForCausalLM
 
     config = config_of(config)
+    if getattr(config, "model_type", None) in LLAMA_FAMILY:
+        shape = ModelShape.from_config(config)
+        return shape.quantized_params + shape.unquantized_params
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config)
     return sum(p.numel() for p in model.parameters())
@@ -134,15 +140,15 @@ def check_virtual_tokens(num_virtual_tokens: int) -> None:
 class MethodSettings:
     """The three methods' settings, as the tab and the benchmark take them."""
 
-    r: int = 8
-    alpha: float = 16.0
-    dropout: float = 0.0
+    r: int = field(default=8, metadata={"label": "LoRA rank"})
+    alpha: float = field(default=16.0, metadata={"label": "LoRA alpha"})
+    dropout: float = field(default=0.0, metadata={"label": "LoRA dropout"})
     use_rslora: bool = False
     target_modules: tuple[str, ...] = ("q", "v")  # the LoRA paper's choice (§7.1)
-    bottleneck: int = 64
+    bottleneck: int = field(default=64, metadata={"label": "Adapter bottleneck size"})
     placement: Placement = "houlsby"
     activation: Activation = "relu"
-    prompt_tokens: int = 20
+    prompt_tokens: int = field(default=20, metadata={"label": "Virtual tokens"})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "target_modules", tuple(self.target_modules or ()))

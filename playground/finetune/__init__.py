@@ -1,25 +1,30 @@
-"""QLoRA fine-tuning: re-exports the engine's API (`from playground.finetune import FinetuneConfig, run_finetune`)."""
+"""QLoRA fine-tuning, one job per module; callers import from here (`from playground.finetune import
+FinetuneConfig, run_finetune`).
 
-from playground.finetune.engine import (
+    config      FinetuneConfig (validated), PRESETS, resolve_dataset      what is asked
+    planning    plan(): tokenize, estimate memory (`memory`) and time     before anything loads
+    model       build_model(): the 4-bit base + a fresh LoRA adapter      what trains
+    batches     shuffled batches, each padded to its longest example
+    train_ops   the fused LoRA update and answer-token loss               what makes a step fast and small
+    evaluation  held-out loss, the dataset's metric before / after
+    peak        the run's peak memory, and handing memory back
+    engine      run_finetune(): the loop, as a generator of FinetuneEvents
+    result      FinetuneResult, save_adapter, write_metrics
+    cli         python -m playground.finetune
+"""
+
+from playground.finetune.cli import config_from_args, main
+from playground.finetune.config import (
     ALL_PROJECTIONS,
     CHECKPOINTING_MODES,
     PRESETS,
     FinetuneConfig,
-    FinetuneEvent,
-    FinetuneResult,
-    PeakMemory,
-    batch_loss,
-    build_model,
-    config_from_args,
-    eval_loss,
-    free_memory,
-    held_out_metric,
-    main,
-    model_shape,
-    plan,
     preset,
     resolve_dataset,
-    run_finetune,
-    save_adapter,
-    write_metrics,
 )
+from playground.finetune.engine import FinetuneEvent, run_finetune
+from playground.finetune.evaluation import batch_loss, eval_loss, held_out_metric
+from playground.finetune.model import build_model
+from playground.finetune.peak import PeakMemory, free_memory
+from playground.finetune.planning import Plan, model_shape, plan
+from playground.finetune.result import FinetuneResult, save_adapter, write_metrics

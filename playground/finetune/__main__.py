@@ -1,5 +1,5 @@
 import sys
 
-from playground.finetune.engine import main
+from playground.finetune.cli import main
 
 sys.exit(main())

@@ -638,6 +638,9 @@ _NUMBER_SEPARATORS = re.compile(r"[\s,;]+")
 
 def parse_numbers(text: str) -> torch.Tensor:
     """Numbers typed or pasted, separated by commas, spaces, semicolons or new lines."""
+    if len(text or "") > LIMITS.max_typed_chars:
+        raise ValueError(f"{len(text):,} characters is more than the limit of {LIMITS.max_typed_chars:,} for typed "
+                         "numbers: use the synthetic source for large inputs")
     tokens = [token for token in _NUMBER_SEPARATORS.split(text or "") if token]
     if not tokens:
         raise ValueError("no numbers given: type some values, e.g. 0.5, -1.2, 3.1, 0, 2.7")

@@ -18,10 +18,12 @@ from playground import models
 from playground.adapters import plots as adapter_plots
 from playground import adapters as A
 from playground.adapters.latency import LatencyConfig, default_latency_config, measure_latency
-from playground.checks import parse_whole_number
-from playground.ui.common import model_dropdown, user_errors
+from playground.checks import config_from_form, parse_number, parse_whole_number
+from playground.ui.common import Form, model_dropdown, user_errors
 from playground.ui.strings import t
 
+SHAPE_FIELDS = (("d_model", "d_model"), ("d_ff", "d_ff"), ("layers", "layers"), ("heads", "heads"),
+                ("kv_heads", "KV heads"))  # custom_llama_config's arguments, in order, and their labels
 PARAM_COLUMNS = ["method", "module", "formula", "per layer", "layers", "trainable", "% of base", "fp32 bytes", "bf16 bytes"]
 CHECK_COLUMNS = ["check", "max |Δ logit|", "mean |Δ logit|", "top-1 kept", "expected", "passed"]
 LATENCY_COLUMNS = ["variant", "batch", "seq", "median ms", "IQR ms", "min–max ms", "repeats", "vs base"]
@@ -38,23 +40,15 @@ def _model_config(model_id: str):
     return AutoConfig.from_pretrained(models.model_dir(model_id), trust_remote_code=False)
 
 
-def _config(source, model_id, d_model, d_ff, layers, heads, kv_heads):
-    if source == "custom":
-        return A.custom_llama_config(
-            parse_whole_number(d_model, "d_model"), parse_whole_number(d_ff, "d_ff"), parse_whole_number(layers, "layers"),
-            parse_whole_number(heads, "heads"), parse_whole_number(kv_heads, "KV heads"),
-        )
-    return _model_config((model_id or models.default_model_id()).strip())
+def _model_id(values: dict) -> str:
+    return (values["model_id"] or "").strip() or models.default_model_id()
 
 
-def _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens) -> A.MethodSettings:
-    if alpha is None:
-        raise ValueError("LoRA alpha is empty: enter a number greater than 0")
-    return A.MethodSettings(
-        r=parse_whole_number(r, "LoRA rank"), alpha=float(alpha), dropout=float(dropout or 0.0), use_rslora=bool(rslora),
-        target_modules=tuple(targets or ()), bottleneck=parse_whole_number(bottleneck, "Adapter bottleneck size"),
-        placement=placement, prompt_tokens=parse_whole_number(prompt_tokens, "Virtual tokens"),
-    )
+def _config(values: dict):
+    """The model config to count on: the loaded model's, or a Llama-style one from the custom shape."""
+    if values["source"] == "custom":
+        return A.custom_llama_config(*(parse_whole_number(values[name], label) for name, label in SHAPE_FIELDS))
+    return _model_config(_model_id(values))
 
 
 # --------------------------------------------------------------------------- tables
@@ -87,13 +81,12 @@ def latency_frame(rows) -> pd.DataFrame:
 # --------------------------------------------------------------------------- handlers
 
 @user_errors
-def compare_methods(source, model_id, d_model, d_ff, layers, heads, kv_heads, r, alpha, dropout, rslora,
-                    targets, bottleneck, placement, prompt_tokens, layer):
+def compare_methods(values: dict):
     """Settings → (forward-path figure, parameter table, sweep figure), from the config alone."""
-    config = _config(source, model_id, d_model, d_ff, layers, heads, kv_heads)
-    settings = _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens)
+    config = _config(values)
+    settings = config_from_form(A.MethodSettings, values)
     table = A.parameter_table(config, settings)
-    paths = adapter_plots.forward_paths_figure(config, settings, parse_whole_number(layer, "Layer to draw"))
+    paths = adapter_plots.forward_paths_figure(config, settings, parse_whole_number(values["layer"], "Layer to draw"))
     totals = {row.method: row for row in table if row.module in ("total", "virtual tokens")}
     lora_total = totals["LoRA"].trainable
     adapter_total = totals[f"Adapter ({settings.placement})"].trainable
@@ -113,20 +106,19 @@ def _status(fraction: float, message: str, elapsed: float, budget: float) -> str
 
 
 @user_errors
-def measure_methods(source, model_id, d_model, d_ff, layers, heads, kv_heads, r, alpha, dropout, rslora,
-                    targets, bottleneck, placement, prompt_tokens, budget):
+def measure_methods(values: dict):
     """Generator: validates, builds the variants, runs the checks, then measures latency between yields.
 
     Yields (status, checks table, latency table, latency figure, parameter table)."""
-    if source == "custom":
+    if values["source"] == "custom":
         raise ValueError(t("adapters.custom_no_latency"))
-    settings = _settings(r, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens)
-    model_id = (model_id or models.default_model_id()).strip()
+    settings = config_from_form(A.MethodSettings, values)
+    model_id = _model_id(values)
     config = _model_config(model_id)
     settings.check_for(config)
     device = models.default_device()
     latency_config = default_latency_config(device)
-    latency_config = LatencyConfig(latency_config.batch_sizes, latency_config.seq_lens, float(budget),
+    latency_config = LatencyConfig(latency_config.batch_sizes, latency_config.seq_lens, parse_number(values["budget"], "latency budget"),
                                    latency_config.min_repeats, latency_config.max_repeats)
     params = param_frame(A.parameter_table(config, settings))
     started = time.perf_counter()
@@ -164,38 +156,42 @@ def measure_methods(source, model_id, d_model, d_ff, layers, heads, kv_heads, r,
 
 def create_adapters_tab() -> None:
     gr.Markdown(t("adapters.intro"))
+    form = Form()
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            source = gr.Radio([(t("adapters.source_loaded"), "loaded"), (t("adapters.source_custom"), "custom")],
-                              value="loaded", label=t("adapters.source"), elem_id="adapters-source")
-            model_id = model_dropdown(elem_id="adapters-model")
+            form["source"] = gr.Radio(
+                [(t("adapters.source_loaded"), "loaded"), (t("adapters.source_custom"), "custom")],
+                value="loaded", label=t("adapters.source"), elem_id="adapters-source")
+            form["model_id"] = model_dropdown(elem_id="adapters-model")
             with gr.Row(visible=False) as custom_shape:
-                d_model = gr.Number(576, label=t("adapters.d_model"), precision=0, elem_id="adapters-d-model")
-                d_ff = gr.Number(1536, label=t("adapters.d_ff"), precision=0, elem_id="adapters-d-ff")
-                layers = gr.Number(30, label=t("adapters.layers"), precision=0, elem_id="adapters-layers")
-                heads = gr.Number(9, label=t("adapters.heads"), precision=0, elem_id="adapters-heads")
-                kv_heads = gr.Number(3, label=t("adapters.kv_heads"), precision=0, elem_id="adapters-kv-heads")
+                form["d_model"] = gr.Number(576, label=t("adapters.d_model"), precision=0, elem_id="adapters-d-model")
+                form["d_ff"] = gr.Number(1536, label=t("adapters.d_ff"), precision=0, elem_id="adapters-d-ff")
+                form["layers"] = gr.Number(30, label=t("adapters.layers"), precision=0, elem_id="adapters-layers")
+                form["heads"] = gr.Number(9, label=t("adapters.heads"), precision=0, elem_id="adapters-heads")
+                form["kv_heads"] = gr.Number(3, label=t("adapters.kv_heads"), precision=0,
+                                             elem_id="adapters-kv-heads")
             gr.Markdown(t("adapters.lora_heading"))
             with gr.Row():
-                rank = gr.Number(8, label=t("adapters.rank"), precision=0, elem_id="adapters-rank")
-                alpha = gr.Number(16, label=t("adapters.alpha"), elem_id="adapters-alpha")
-            dropout = gr.Slider(0, 0.5, value=0.05, step=0.05, label=t("adapters.dropout"), elem_id="adapters-dropout")
-            rslora = gr.Checkbox(False, label=t("adapters.rslora"), elem_id="adapters-rslora")
-            targets = gr.CheckboxGroup(list(A.LLAMA_TARGETS), value=["q", "v"], label=t("adapters.targets"),
-                                       elem_id="adapters-targets")
+                form["r"] = gr.Number(8, label=t("adapters.rank"), precision=0, elem_id="adapters-rank")
+                form["alpha"] = gr.Number(16, label=t("adapters.alpha"), elem_id="adapters-alpha")
+            form["dropout"] = gr.Slider(0, 0.5, value=0.05, step=0.05, label=t("adapters.dropout"),
+                                        elem_id="adapters-dropout")
+            form["use_rslora"] = gr.Checkbox(False, label=t("adapters.rslora"), elem_id="adapters-rslora")
+            form["target_modules"] = gr.CheckboxGroup(list(A.LLAMA_TARGETS), value=["q", "v"],
+                                                      label=t("adapters.targets"), elem_id="adapters-targets")
             gr.Markdown(t("adapters.adapter_heading"))
             with gr.Row():
-                bottleneck = gr.Number(36, label=t("adapters.bottleneck"), precision=0,
-                                       info=t("adapters.bottleneck_info"), elem_id="adapters-bottleneck")
-                placement = gr.Radio(
+                form["bottleneck"] = gr.Number(36, label=t("adapters.bottleneck"), precision=0,
+                                               info=t("adapters.bottleneck_info"), elem_id="adapters-bottleneck")
+                form["placement"] = gr.Radio(
                     [(t("adapters.placement_houlsby"), "houlsby"), (t("adapters.placement_pfeiffer"), "pfeiffer")],
                     value="houlsby", label=t("adapters.placement"), elem_id="adapters-placement",
                 )
             gr.Markdown(t("adapters.prompt_heading"))
             with gr.Row():
-                prompt_tokens = gr.Number(20, label=t("adapters.prompt_tokens"), precision=0,
-                                          elem_id="adapters-prompt-tokens")
-                layer = gr.Number(0, label=t("adapters.layer"), precision=0, elem_id="adapters-layer")
+                form["prompt_tokens"] = gr.Number(20, label=t("adapters.prompt_tokens"), precision=0,
+                                                  elem_id="adapters-prompt-tokens")
+                form["layer"] = gr.Number(0, label=t("adapters.layer"), precision=0, elem_id="adapters-layer")
         with gr.Column(scale=3):
             gr.Markdown(t("adapters.paths_heading"))
             paths = gr.Plot(label=t("adapters.paths_label"), show_label=False, elem_id="adapters-paths")
@@ -208,7 +204,7 @@ def create_adapters_tab() -> None:
 
     gr.Markdown(t("adapters.latency_heading"))
     with gr.Row():
-        budget = gr.Slider(5, 60, value=30, step=5, label=t("adapters.budget"), elem_id="adapters-budget")
+        form["budget"] = gr.Slider(5, 60, value=30, step=5, label=t("adapters.budget"), elem_id="adapters-budget")
         measure = gr.Button(t("adapters.measure"), variant="primary", elem_id="adapters-measure")
         stop = gr.Button(t("adapters.stop"), variant="stop", elem_id="adapters-stop")
     status = gr.Markdown(t("adapters.status_idle"), label=t("adapters.status_label"), elem_id="adapters-status")
@@ -219,14 +215,14 @@ def create_adapters_tab() -> None:
                                  elem_id="adapters-latency-table")
     gr.Markdown(t("adapters.paper"))
 
-    source.change(lambda choice: gr.update(visible=choice == "custom"), source, custom_shape,
-                  queue=False, api_visibility="private")
-    shape_inputs = [source, model_id, d_model, d_ff, layers, heads, kv_heads]
-    method_inputs = [rank, alpha, dropout, rslora, targets, bottleneck, placement, prompt_tokens]
-    gr.on(None, compare_methods, inputs=[*shape_inputs, *method_inputs, layer], outputs=[paths, params, sweep],
+    form["source"].change(lambda choice: gr.update(visible=choice == "custom"), form["source"], custom_shape,
+                          queue=False, api_visibility="private")
+    counts = [name for name in form.widgets if name != "budget"]
+    gr.on(None, form.handler(compare_methods, counts), inputs=form.inputs(counts), outputs=[paths, params, sweep],
           api_name="adapter_counts", trigger_mode="always_last")
+    latency = [name for name in form.widgets if name != "layer"]
     measuring = measure.click(
-        measure_methods, inputs=[*shape_inputs, *method_inputs, budget],
+        form.handler(measure_methods, latency), inputs=form.inputs(latency),
         outputs=[status, checks, latency_table, latency_plot, params],
         api_name="adapter_vs_lora", concurrency_id="adapter_latency", concurrency_limit=1,
         show_progress="minimal",

@@ -1,11 +1,12 @@
-"""Small pieces every tab uses: turning core errors into messages, and model-load progress."""
+"""Small pieces every tab uses: settings forms, turning core errors into messages, and model-load progress."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 import logging
-from typing import Callable
+import uuid
+from typing import Callable, Iterable
 
 import gradio as gr
 import torch
@@ -23,8 +24,10 @@ def _as_user_error(err: Exception) -> gr.Error:
         return gr.Error("Out of memory: try a smaller input, batch or sequence length.")
     if isinstance(err, ValueError):  # core validation, ModelLoadError included: the message is for the user
         return gr.Error(str(err))
-    log.exception("unexpected error in a UI handler")
-    return gr.Error(f"Something went wrong ({type(err).__name__}: {err}). The app is still running; try again.")
+    incident = uuid.uuid4().hex[:8]
+    log.exception("incident %s: unexpected error in a UI handler", incident)
+    return gr.Error(f"Something went wrong on the server (incident {incident}). The app is still running; try again, "
+                    "and if it happens again, give the host this incident id.")
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -71,3 +74,58 @@ def load_with_progress(model_id: str, progress: gr.Progress | None) -> models.Lo
     """models.load_model, with its first-use conversion shown on the Gradio progress bar."""
     report = None if progress is None else (lambda fraction, message: progress(fraction, desc=message))
     return models.load_model(model_id, progress=report)
+
+
+class Form:
+    """A tab's settings widgets, by the name of the setting each one holds.
+
+    A handler takes the values as one dict keyed by those names (`values["rank"]`), so adding a setting
+    means adding its widget here and reading its name there: nothing positional to keep in step. To Gradio
+    and its API the handler has one named parameter per widget, in the order the widgets were added, with
+    the widget's initial value as its default.
+    """
+
+    def __init__(self) -> None:
+        self.widgets: dict[str, gr.components.Component] = {}
+
+    def __setitem__(self, name: str, widget: gr.components.Component) -> None:
+        self.widgets[name] = widget
+
+    def __getitem__(self, name: str) -> gr.components.Component:
+        return self.widgets[name]
+
+    def inputs(self, names: Iterable[str] | None = None) -> list[gr.components.Component]:
+        return [self.widgets[name] for name in (self.widgets if names is None else names)]
+
+    def handler(self, fn: Callable, names: Iterable[str] | None = None) -> Callable:
+        """`fn(values, **extras)` as a function of the named widgets (all of them when `names` is None),
+        to pass with `inputs(names)`; extras such as `request: gr.Request` keep their place after them."""
+        names = list(self.widgets if names is None else names)
+        extras = list(inspect.signature(fn).parameters.values())[1:]
+        signature = inspect.Signature([
+            *(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=self.widgets[name].value)
+              for name in names),
+            *extras,
+        ])
+
+        def split(args, kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = {name: bound.arguments[name] for name in names}
+            return values, {extra.name: bound.arguments[extra.name] for extra in extras}
+
+        if inspect.isgeneratorfunction(fn):
+            def form_handler(*args, **kwargs):
+                values, rest = split(args, kwargs)
+                yield from fn(values, **rest)
+        else:
+            def form_handler(*args, **kwargs):
+                values, rest = split(args, kwargs)
+                return fn(values, **rest)
+
+        form_handler.__signature__ = signature
+        form_handler.__annotations__ = {extra.name: extra.annotation for extra in extras
+                                        if extra.annotation is not inspect.Parameter.empty}
+        form_handler.__name__ = form_handler.__qualname__ = fn.__name__
+        form_handler.__doc__ = fn.__doc__
+        return form_handler

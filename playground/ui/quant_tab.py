@@ -14,12 +14,11 @@ import math
 import gradio as gr
 
 from playground import models
-from playground.quant import model_view as quant_model
-from playground.checks import QUANT_TYPES
+from playground.checks import MAX_SEED, QUANT_TYPES, check_whole_number, parse_number, parse_whole_number
 from playground.quant import BLOCKSIZES, DISTRIBUTIONS, SCHEMES, QuantSpec, metrics, parse_numbers, quantize, step_table, synthetic
+from playground.quant import model_view as quant_model
 from playground.quant.plots import lab_figures, layer_error_figure, nf4_derivation_figure
-from playground.checks import parse_whole_number
-from playground.ui.common import load_with_progress, model_dropdown, user_errors
+from playground.ui.common import Form, load_with_progress, model_dropdown, user_errors
 from playground.ui.strings import t
 
 SOURCES = ("synthetic", "weights", "typed")
@@ -41,37 +40,40 @@ def _significant(value: float | None, digits: int = 6) -> float | None:
 
 
 
-def specs_from(schemes: list[str], bits, granularity: str, blocksize, double_quant: bool) -> list[QuantSpec]:
+def specs_from(values: dict) -> list[QuantSpec]:
     """One QuantSpec per chosen scheme, all with the same granularity (so their blocks line up)."""
+    schemes, granularity = values["schemes"], values["granularity"]
     if not schemes:
         raise ValueError(f"choose at least one scheme: {', '.join(SCHEMES)}")
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity {granularity!r} is not known; choose one of {', '.join(GRANULARITIES)}")
-    size = parse_whole_number(blocksize, "block size") if granularity == "block" else None
-    bit_count = parse_whole_number(bits, "bits")
+    size = parse_whole_number(values["blocksize"], "block size") if granularity == "block" else None
+    bit_count = parse_whole_number(values["bits"], "bits")
     return [
         QuantSpec(
             scheme,
             bits=bit_count,
             blocksize=size,
             per_row=granularity == "row",
-            double_quant=bool(double_quant) and scheme in QUANT_TYPES,
+            double_quant=bool(values["double_quant"]) and scheme in QUANT_TYPES,
         )
         for scheme in schemes
     ]
 
 
-def _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
-                    progress):
+def _source_values(values: dict, progress):
+    source = values["source"]
     if source == "synthetic":
-        return synthetic(distribution, parse_whole_number(size, "number of values"), parse_whole_number(seed, "seed"),
-                         float(outlier_fraction), float(outlier_magnitude))
+        return synthetic(values["distribution"], parse_whole_number(values["size"], "number of values"),
+                         check_whole_number("seed", parse_whole_number(values["seed"], "seed"), 0, MAX_SEED),
+                         parse_number(values["outlier_fraction"], "outlier fraction"),
+                         parse_number(values["outlier_magnitude"], "outlier magnitude"))
     if source == "typed":
-        return parse_numbers(numbers)
+        return parse_numbers(values["numbers"])
     if source == "weights":
-        loaded = load_with_progress(model_id, progress)
+        loaded = load_with_progress(values["model_id"], progress)
         names = list(models.linear_layers(loaded.model))
-        return quant_model.weight_of(loaded.model, layer or names[0])
+        return quant_model.weight_of(loaded.model, values["layer"] or names[0])
     raise ValueError(f"source {source!r} is not known; choose one of {', '.join(SOURCES)}")
 
 
@@ -103,12 +105,10 @@ def _step_rows(x, results) -> list[list]:
 
 
 @user_errors
-def run_quantize(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
-                 schemes, bits, granularity, blocksize, double_quant, block, progress=gr.Progress()):
-    specs = specs_from(schemes, bits, granularity, blocksize, double_quant)
-    block_index = parse_whole_number(block, "block")
-    x = _source_values(source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer,
-                       numbers, progress)
+def run_quantize(values: dict, progress=gr.Progress()):
+    specs = specs_from(values)
+    block_index = parse_whole_number(values["block"], "block")
+    x = _source_values(values, progress)
     results = [
         quantize(x, spec.scheme, bits=spec.bits, blocksize=spec.blocksize, double_quant=spec.double_quant,
                  per_row=spec.per_row)
@@ -125,21 +125,21 @@ def run_quantize(source, distribution, size, seed, outlier_fraction, outlier_mag
 
 
 @user_errors
-def list_layers(source, model_id, layer, progress=gr.Progress()):
-    if source != "weights":
+def list_layers(values: dict, progress=gr.Progress()):
+    if values["source"] != "weights":
         return gr.skip()
-    loaded = load_with_progress(model_id, progress)
+    loaded = load_with_progress(values["model_id"], progress)
     names = list(models.linear_layers(loaded.model))
-    return gr.update(choices=names, value=layer if layer in names else names[0])
+    return gr.update(choices=names, value=values["layer"] if values["layer"] in names else names[0])
 
 
 @user_errors
-def run_model(model_id, schemes, bits, granularity, blocksize, double_quant, sample_rows, progress=gr.Progress()):
-    specs = specs_from(schemes, bits, granularity, blocksize, double_quant)
-    loaded = load_with_progress(model_id, progress)
+def run_model(values: dict, progress=gr.Progress()):
+    specs = specs_from(values)
+    loaded = load_with_progress(values["model_id"], progress)
     rows = []
     for done, total, layer_rows in quant_model.layer_errors(
-        loaded.model, specs, rows_per_layer=MODEL_SAMPLE_ROWS if sample_rows else None
+        loaded.model, specs, rows_per_layer=MODEL_SAMPLE_ROWS if values["sample_rows"] else None
     ):
         rows += layer_rows
         progress(done / total, desc=f"layer {done}/{total}")
@@ -161,40 +161,41 @@ def run_model(model_id, schemes, bits, granularity, blocksize, double_quant, sam
 
 def create_quant_tab(demo: gr.Blocks) -> None:
     gr.Markdown(t("quant.intro"))
+    form = Form()
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             gr.Markdown(t("quant.inputs"))
-            source = gr.Radio([(t(f"quant.source.{name}"), name) for name in SOURCES], value="synthetic",
-                              label=t("quant.source"), elem_id="quant-source")
+            form["source"] = gr.Radio([(t(f"quant.source.{name}"), name) for name in SOURCES], value="synthetic",
+                                      label=t("quant.source"), elem_id="quant-source")
             with gr.Group(visible=True) as synthetic_group:
-                distribution = gr.Dropdown(list(DISTRIBUTIONS), value="normal", label=t("quant.distribution"),
-                                           elem_id="quant-distribution")
+                form["distribution"] = gr.Dropdown(list(DISTRIBUTIONS), value="normal", label=t("quant.distribution"),
+                                                   elem_id="quant-distribution")
                 with gr.Row():
-                    size = gr.Number(65536, label=t("quant.size"), info=t("quant.size_info"), precision=0,
-                                     elem_id="quant-size")
-                    seed = gr.Number(0, label=t("quant.seed"), precision=0, elem_id="quant-seed")
+                    form["size"] = gr.Number(65536, label=t("quant.size"), info=t("quant.size_info"), precision=0,
+                                             elem_id="quant-size")
+                    form["seed"] = gr.Number(0, label=t("quant.seed"), precision=0, elem_id="quant-seed")
                 with gr.Row():
-                    outlier_fraction = gr.Number(0.01, label=t("quant.outlier_fraction"), elem_id="quant-outlier-fraction")
-                    outlier_magnitude = gr.Number(10.0, label=t("quant.outlier_magnitude"),
-                                                  elem_id="quant-outlier-magnitude")
+                    form["outlier_fraction"] = gr.Number(0.01, label=t("quant.outlier_fraction"), elem_id="quant-outlier-fraction")
+                    form["outlier_magnitude"] = gr.Number(10.0, label=t("quant.outlier_magnitude"),
+                                                          elem_id="quant-outlier-magnitude")
             with gr.Group(visible=False) as weights_group:
-                model_id = model_dropdown(elem_id="quant-model")
-                layer = gr.Dropdown([], value=None, label=t("quant.layer"), info=t("quant.layer_info"),
-                                    allow_custom_value=True, elem_id="quant-layer")
+                form["model_id"] = model_dropdown(elem_id="quant-model")
+                form["layer"] = gr.Dropdown([], value=None, label=t("quant.layer"), info=t("quant.layer_info"),
+                                            allow_custom_value=True, elem_id="quant-layer")
             with gr.Group(visible=False) as typed_group:
-                numbers = gr.Textbox(t("quant.numbers_default"), label=t("quant.numbers"), info=t("quant.numbers_info"),
-                                     lines=3, elem_id="quant-numbers")
+                form["numbers"] = gr.Textbox(t("quant.numbers_default"), label=t("quant.numbers"), info=t("quant.numbers_info"),
+                                             lines=3, elem_id="quant-numbers")
             gr.Markdown(t("quant.schemes_heading"))
-            schemes = gr.CheckboxGroup([(t(f"quant.scheme.{name}"), name) for name in SCHEMES],
-                                       value=list(SCHEMES), label=t("quant.schemes"), elem_id="quant-schemes")
-            bits = gr.Slider(2, 8, value=4, step=1, label=t("quant.bits"), elem_id="quant-bits")
-            granularity = gr.Radio([(t(f"quant.granularity.{name}"), name) for name in GRANULARITIES], value="block",
-                                   label=t("quant.granularity"), info=t("quant.granularity_info"),
-                                   elem_id="quant-granularity")
-            blocksize = gr.Dropdown([str(size) for size in BLOCKSIZES], value="64", label=t("quant.blocksize"),
-                                    info=t("quant.blocksize_info"), allow_custom_value=True, elem_id="quant-blocksize")
-            double_quant = gr.Checkbox(False, label=t("quant.double_quant"), elem_id="quant-double-quant")
-            block = gr.Number(-1, label=t("quant.block"), info=t("quant.block_info"), precision=0, elem_id="quant-block")
+            form["schemes"] = gr.CheckboxGroup([(t(f"quant.scheme.{name}"), name) for name in SCHEMES],
+                                               value=list(SCHEMES), label=t("quant.schemes"), elem_id="quant-schemes")
+            form["bits"] = gr.Slider(2, 8, value=4, step=1, label=t("quant.bits"), elem_id="quant-bits")
+            form["granularity"] = gr.Radio([(t(f"quant.granularity.{name}"), name) for name in GRANULARITIES], value="block",
+                                           label=t("quant.granularity"), info=t("quant.granularity_info"),
+                                           elem_id="quant-granularity")
+            form["blocksize"] = gr.Dropdown([str(size) for size in BLOCKSIZES], value="64", label=t("quant.blocksize"),
+                                            info=t("quant.blocksize_info"), allow_custom_value=True, elem_id="quant-blocksize")
+            form["double_quant"] = gr.Checkbox(False, label=t("quant.double_quant"), elem_id="quant-double-quant")
+            form["block"] = gr.Number(-1, label=t("quant.block"), info=t("quant.block_info"), precision=0, elem_id="quant-block")
             run = gr.Button(t("quant.run"), variant="primary", elem_id="quant-run")
         with gr.Column(scale=3):
             summary = gr.Markdown(t("quant.summary_empty"), elem_id="quant-summary")
@@ -217,7 +218,7 @@ def create_quant_tab(demo: gr.Blocks) -> None:
         gr.Markdown(t("quant.model_heading"))
         gr.Markdown(t("quant.model_text"))
         with gr.Row():
-            sample_rows = gr.Checkbox(True, label=t("quant.sample_rows"), elem_id="quant-sample-rows")
+            form["sample_rows"] = gr.Checkbox(True, label=t("quant.sample_rows"), elem_id="quant-sample-rows")
             run_model_button = gr.Button(t("quant.run_model"), elem_id="quant-run-model")
         layer_errors_plot = gr.Plot(elem_id="quant-layer-errors", show_label=False)
         layer_summary = gr.Dataframe(headers=LAYER_SUMMARY_COLUMNS, label=t("quant.layer_table"), interactive=False,
@@ -229,17 +230,20 @@ def create_quant_tab(demo: gr.Blocks) -> None:
         return (gr.update(visible=choice == "synthetic"), gr.update(visible=choice == "weights"),
                 gr.update(visible=choice == "typed"), gr.update(visible=choice == "typed"))
 
-    source.change(show_source, source, [synthetic_group, weights_group, typed_group, steps_table], queue=False,
-                  api_visibility="private")
-    gr.on([source.change, model_id.change], list_layers, [source, model_id, layer], layer, api_name="quant_layers",
-          concurrency_limit=8)
-    inputs = [source, distribution, size, seed, outlier_fraction, outlier_magnitude, model_id, layer, numbers,
-              schemes, bits, granularity, blocksize, double_quant, block]
+    form["source"].change(show_source, form["source"], [synthetic_group, weights_group, typed_group, steps_table],
+                          queue=False, api_visibility="private")
+    layer_names = ["source", "model_id", "layer"]
+    gr.on([form["source"].change, form["model_id"].change], form.handler(list_layers, layer_names),
+          form.inputs(layer_names), form["layer"], api_name="quant_layers", concurrency_limit=8)
+    lab_names = [name for name in form.widgets if name != "sample_rows"]
     outputs = [summary, metrics_table, steps_table, histogram, transfer, error_histogram, error_vs_value, code_usage]
-    run.click(run_quantize, inputs, outputs, api_name="quantize", concurrency_limit=8, concurrency_id="quantize")
-    run_model_button.click(run_model, [model_id, schemes, bits, granularity, blocksize, double_quant, sample_rows],
+    run.click(form.handler(run_quantize, lab_names), form.inputs(lab_names), outputs, api_name="quantize",
+              concurrency_limit=8, concurrency_id="quantize")
+    model_names = ["model_id", "schemes", "bits", "granularity", "blocksize", "double_quant", "sample_rows"]
+    run_model_button.click(form.handler(run_model, model_names), form.inputs(model_names),
                            [layer_errors_plot, layer_summary, memory_table], api_name="quantize_model",
                            concurrency_limit=2, concurrency_id="quantize_model")
     # Run once with the defaults when a page opens, so the tab never starts empty.
-    demo.load(run_quantize, inputs, outputs, api_visibility="private", concurrency_id="quantize")
+    demo.load(form.handler(run_quantize, lab_names), form.inputs(lab_names), outputs, api_visibility="private",
+              concurrency_id="quantize")
     demo.load(nf4_derivation_figure, None, derivation, api_visibility="private", queue=False)

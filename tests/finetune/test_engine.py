@@ -1,9 +1,8 @@
-"""The QLoRA engine: validation, events, stop, memory, saving, the CLI, and one real run on SmolLM2."""
+"""The QLoRA engine: validation, events, stop, memory, saving, and one real run on SmolLM2."""
 
 from __future__ import annotations
 
 import gc
-import json
 import threading
 import weakref
 
@@ -11,9 +10,9 @@ import pytest
 import torch
 
 from playground import finetune as ft
+from playground.finetune import engine
 from playground import models
 from playground.datasets import example
-from playground.settings import LIMITS
 
 TINY = dict(model_id=models.TINY_ID, steps=4, batch_size=2, max_length=96, warmup_steps=1, eval_every=2,
             eval_examples=2, device="cpu")
@@ -24,30 +23,6 @@ def _last(events):
     for event in events:
         pass
     return event
-
-
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"steps": 0}, "steps must be a whole number from 1 to"),
-        ({"steps": LIMITS.max_steps + 1}, f"from 1 to {LIMITS.max_steps}"),
-        ({"quant_type": "int3"}, "'nf4' or 'fp4'"),
-        ({"learning_rate": 0}, "learning_rate"),
-        ({"target_modules": ("lm_head",)}, "subset of"),
-        ({"dataset": "poems"}, "json-extract"),
-        ({"warmup_steps": 50, "steps": 10}, "warmup_steps"),
-        ({"device": "tpu"}, "device"),
-    ],
-)
-def test_config_errors_name_the_value_and_the_range(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        ft.FinetuneConfig(**kwargs)
-
-
-def test_presets_are_valid_configs():
-    assert set(ft.PRESETS) == {"quick", "workshop-gpu", "thorough"}
-    for name in ft.PRESETS:
-        assert ft.preset(name).steps <= LIMITS.max_steps
 
 
 def test_validation_happens_before_any_model_loads(monkeypatch):
@@ -99,8 +74,8 @@ def test_stop_between_steps_ends_cleanly_and_frees_the_model(tiny):
 
 def test_closing_the_generator_mid_run_frees_the_model(tiny, monkeypatch):
     built = []
-    original = ft.build_model
-    monkeypatch.setattr(ft, "build_model", lambda *a, **k: built.append(original(*a, **k)) or built[-1])
+    original = engine.build_model
+    monkeypatch.setattr(engine, "build_model", lambda *a, **k: built.append(original(*a, **k)) or built[-1])
     events = ft.run_finetune(ft.FinetuneConfig(**{**TINY, "steps": 50}))
     for event in events:
         if event.kind == "step":
@@ -113,7 +88,7 @@ def test_closing_the_generator_mid_run_frees_the_model(tiny, monkeypatch):
 
 
 def test_out_of_memory_mid_run_becomes_a_clear_message(tiny, monkeypatch):
-    original = ft._batch
+    original = engine.pad_batch
     calls = []
 
     def exploding_batch(*args):
@@ -122,7 +97,7 @@ def test_out_of_memory_mid_run_becomes_a_clear_message(tiny, monkeypatch):
             raise torch.OutOfMemoryError("CUDA out of memory")
         return original(*args)
 
-    monkeypatch.setattr(ft, "_batch", exploding_batch)
+    monkeypatch.setattr(engine, "pad_batch", exploding_batch)
     with pytest.raises(ValueError, match="out of memory on cpu at batch_size=2"):
         _last(ft.run_finetune(ft.FinetuneConfig(**{**TINY, "eval_examples": 0, "eval_every": 0})))
 
@@ -140,22 +115,6 @@ def test_saved_adapter_reloads_with_peft_and_reproduces_outputs(tiny, tmp_path):
         torch.testing.assert_close(trained, again, rtol=1e-3, atol=2e-3)  # packed CPU kernel vs dequantize + matmul
         with reloaded.disable_adapter():
             assert (trained - reloaded(input_ids=ids).logits).abs().max() > 2e-2
-
-
-def test_cli_writes_adapter_and_metrics(tiny, tmp_path):
-    code = ft.main(["--model-id", models.TINY_ID, "--dataset", "sentiment", "--steps", "3", "--batch-size", "2",
-                    "--eval-examples", "2", "--device", "cpu", "--out", str(tmp_path)])
-    assert code == 0
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["steps_done"] == 3 and metrics["dataset"] == "sentiment"
-    assert [entry["step"] for entry in metrics["history"] if "loss" in entry] == [1, 2, 3]
-    assert metrics["tokens_per_s"] > 0 and set(metrics["metric_before"]) == {"score", "format"}
-    assert (tmp_path / "adapter_model.safetensors").exists()
-
-
-def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
-    assert ft.main(["--steps", "0", "--out", str(tmp_path)]) == 2
-    assert "steps must be a whole number" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from torch import nn
 from playground import datasets
 from playground.finetune import train_ops
 from playground import finetune as ft
+from playground.finetune.batches import pad_batch
 from playground import models
 from tests.autograd_memory import saved_bytes
 
@@ -26,7 +27,7 @@ def _model_and_batch(dropout: float = 0.0, checkpointing: bool = False):
         if "lora_B" in name:
             parameter.data.normal_(0, 0.05, generator=generator)
     model.train()
-    return model, ft._batch(train[:4], tokenizer.pad_token_id, "cpu")
+    return model, pad_batch(train[:4], tokenizer.pad_token_id, "cpu")
 
 
 def _loss_and_grads(model, loss_fn):

@@ -359,6 +359,10 @@ def test_limits_on_values(monkeypatch):
         quant.parse_numbers("1 2 3 4 5 6")
     with pytest.raises(ValueError, match="size must be a whole number from 16 to 5, got 100"):
         quant.synthetic("normal", 100)
+    monkeypatch.setattr(quant, "LIMITS", Limits(max_typed_chars=20))
+    with pytest.raises(ValueError, match="21 characters is more than the limit of 20 for typed numbers"):
+        quant.parse_numbers("1, 2, 3, 4, 5, 6, 7 8")  # refused by its length, before any parsing
+    assert quant.parse_numbers("1,2,3,4,5,6,7,8").tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 @pytest.mark.parametrize(

@@ -252,7 +252,7 @@ def test_custom_shape_config_counts():
     assert A.base_param_count(config) == 134_515_008
     with pytest.raises(ValueError, match="divisible"):
         A.custom_llama_config(d_model=100, d_ff=200, layers=2, heads=3)
-    with pytest.raises(ValueError, match="layers must be a whole number of at least 1, got 0"):
+    with pytest.raises(ValueError, match="layers must be a whole number from 1 to 1024, got 0"):
         A.custom_llama_config(d_model=64, d_ff=128, layers=0, heads=4)
 
 
@@ -261,3 +261,37 @@ def test_unsupported_architecture_is_named():
 
     with pytest.raises(ValueError, match="model type 'bloom' is not supported"):
         A.lora_param_count(BloomConfig(), 8, ["q"])
+
+
+def test_base_count_by_arithmetic_equals_the_built_model(smollm):
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    untied_gqa = LlamaConfig(hidden_size=256, intermediate_size=512, num_hidden_layers=3, num_attention_heads=8,
+                             num_key_value_heads=2, head_dim=48, vocab_size=1000, tie_word_embeddings=False)
+    for config in (smollm.model.config, untied_gqa, A.custom_llama_config(576, 1536, 30, 9, 3)):
+        with torch.device("meta"):
+            built = AutoModelForCausalLM.from_config(config)
+        assert A.base_param_count(config) == sum(p.numel() for p in built.parameters())
+    assert A.base_param_count(smollm.model.config) == 134_515_008
+
+
+@pytest.mark.parametrize(
+    "shape, message",
+    [
+        ((576, 1536, 20_000, 9, 3), "layers must be a whole number from 1 to 1024, got 20000"),
+        ((10**12, 1536, 30, 9, 3), "d_model must be a whole number from 1 to 131072, got 1000000000000"),
+        ((576, 1 << 21, 30, 9, 3), "d_ff must be a whole number from 1 to 1048576, got 2097152"),
+        ((576, 1536, 30, 9, 5000), "KV heads must be a whole number from 1 to 4096, got 5000"),
+    ],
+)
+def test_custom_shapes_are_bounded_before_anything_is_counted(shape, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        A.custom_llama_config(*shape)
+
+
+def test_the_largest_custom_shape_is_counted_by_arithmetic():
+    config = A.custom_llama_config(131_072, 1 << 20, 1024, 4096, 4096)
+    rows = {(row.method, row.module): row for row in A.parameter_table(config, MethodSettings(r=8))}
+    assert rows[("LoRA", "total")].trainable == 1024 * 8 * 2 * (131_072 + 131_072)
+    layer = 131_072 * 131_072 * 4 + 3 * 131_072 * (1 << 20) + 2 * 131_072
+    assert A.base_param_count(config) == 1024 * layer + 49152 * 131_072 + 131_072

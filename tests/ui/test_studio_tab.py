@@ -11,7 +11,26 @@ from playground import models
 from playground.ui import studio_tab
 from playground.ui.strings import t
 
-SETTINGS = ["nf4", True, 4, 8, 0.0, ["q_proj", "v_proj"], 3, 0.05, 2, 1, 96, 1, 0, 0]
+SETTINGS = dict(quant_type="nf4", double_quant=True, rank=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"],
+                steps=3, learning_rate=0.05, batch_size=2, grad_accum=1, max_length=96, warmup_steps=1, seed=0,
+                eval_every=0, gradient_checkpointing="on")
+
+
+def form(model_id=models.TINY_ID, dataset="sentiment", source="builtin", pasted="", **changes) -> dict:
+    """The Studio form's values, as the browser sends them."""
+    return {"model_id": model_id, "source": source, "upload": None, "pasted": pasted, "dataset": dataset,
+            **SETTINGS, **changes}
+
+
+def quick_form(**changes) -> dict:
+    return {"model_id": models.BUNDLED_ID, "source": "builtin", "upload": None, "pasted": "",
+            **studio_tab.preset_settings("quick"), **changes}
+
+
+def ask(run_id="", prompt="hello", held_out=1, temperature=0.0, seed=0, max_new_tokens=8, **changes) -> dict:
+    """The compare form's values."""
+    return dict(prompt=prompt, run_id=run_id, held_out=held_out, temperature=temperature, seed=seed,
+                max_new_tokens=max_new_tokens, model_id=models.TINY_ID, dataset="sentiment", **changes)
 
 
 def request(session: str):
@@ -25,23 +44,22 @@ def test_every_studio_string_is_used_or_looked_up():
         assert f'"{key}"' in source
 
 
-def test_preset_values_fill_every_setting():
-    values = studio_tab.preset_values("quick")
-    assert values[0] == "pirate" and len(values) == 1 + len(studio_tab.SETTING_NAMES)
-    assert values[studio_tab.SETTING_NAMES.index("steps") + 1] == 20
+def test_preset_settings_fill_every_setting():
+    values = studio_tab.preset_settings("quick")
+    assert values["dataset"] == "pirate" and values["steps"] == 20
+    assert set(SETTINGS) <= set(values)
 
 
 def test_estimate_shows_memory_parts_and_time():
-    text = studio_tab.estimate_markdown(models.BUNDLED_ID, "builtin", None, "", "pirate", *studio_tab.preset_values("quick")[1:])
+    text = studio_tab.estimate_markdown(quick_form())
     assert "2,442,240 trainable LoRA parameters" in text and "| AdamW state | 18.6 |" in text
     assert "training time about" in text and "the run fits" in text
 
 
 def test_estimate_says_whether_activations_are_recomputed_or_kept():
-    quick = studio_tab.preset_values("quick")[1:]
-    assert quick[-1] == "on"  # the default: recompute, the standard recipe's memory regime
-    recompute = studio_tab.estimate_markdown(models.BUNDLED_ID, "builtin", None, "", "pirate", *quick)
-    keep = studio_tab.estimate_markdown(models.BUNDLED_ID, "builtin", None, "", "pirate", *quick[:-1], "auto")
+    assert studio_tab.preset_settings("quick")["gradient_checkpointing"] == "on"  # recompute: the recipe's regime
+    recompute = studio_tab.estimate_markdown(quick_form())
+    keep = studio_tab.estimate_markdown(quick_form(gradient_checkpointing="auto"))
     assert "activations recomputed in backward (gradient checkpointing)" in recompute
     assert "activations kept for backward (fastest)" in keep
 
@@ -49,14 +67,12 @@ def test_estimate_says_whether_activations_are_recomputed_or_kept():
         return float(next(line for line in text.splitlines() if line.startswith("| activations |")).split("|")[2])
 
     assert activations_mib(keep) > 3 * activations_mib(recompute)  # 499.6 vs 133.8 MiB for the quick preset
-    assert studio_tab.estimate_markdown(models.TINY_ID, "builtin", None, "", "pirate", *SETTINGS, "sometimes").startswith(
+    assert studio_tab.estimate_markdown(form(dataset="pirate", gradient_checkpointing="sometimes")).startswith(
         "⚠️ gradient_checkpointing must be 'auto', 'on' or 'off', got 'sometimes'")
 
 
 def test_estimate_shows_bad_settings_inline():
-    bad = list(SETTINGS)
-    bad[6] = 0  # steps
-    assert studio_tab.estimate_markdown(models.TINY_ID, "builtin", None, "", "pirate", *bad).startswith(
+    assert studio_tab.estimate_markdown(form(dataset="pirate", steps=0)).startswith(
         "⚠️ steps must be a whole number from 1 to")
 
 
@@ -74,38 +90,33 @@ def test_pasted_and_uploaded_data(tmp_path):
 
 
 def test_finetune_handler_streams_and_lists_the_run_for_its_session_only(tiny):
-    outputs = list(studio_tab.finetune(models.TINY_ID, "builtin", None, "", "sentiment", *SETTINGS,
-                                       request=request("ui-alice")))
+    outputs = list(studio_tab.finetune(form(), request=request("ui-alice")))
     progress, figure, summary, picker = outputs[-1]
     assert "finished 3 steps; saved as run1" in progress
     assert '"steps_done": 3' in summary
     assert picker["value"] == "run1" and ("run1 · sentiment · 3 steps · r=4", "run1") in picker["choices"]
     assert [trace.name for trace in figure.data] == ["train", "held-out"]
-    answers, metrics = studio_tab.compare("hello", "run1", 1, 0.0, 0, 8, models.TINY_ID, "sentiment",
-                                          request=request("ui-alice"))
+    answers, metrics = studio_tab.compare(ask("run1"), request=request("ui-alice"))
     assert list(answers.columns) == ["prompt", "full precision", "4-bit base", "4-bit + LoRA"] and len(answers) == 2
     assert metrics.iloc[0, 0] == "exact-answer rate"
     assert studio_tab.export_adapter("run1", request=request("ui-alice")).endswith("run1-adapter.zip")
     with pytest.raises(gr.Error, match="no run 'run1' in this session"):
-        studio_tab.compare("hello", "run1", 0, 0.0, 0, 8, models.TINY_ID, "sentiment", request=request("ui-bob"))
+        studio_tab.compare(ask("run1", held_out=0), request=request("ui-bob"))
     studio_tab.close_session(request("ui-alice"))
     assert studio_tab.STUDIO.runs("ui-alice") == []
 
 
 def test_bad_input_becomes_a_message_not_a_traceback():
-    bad = list(SETTINGS)
-    bad[6] = 10_000
     with pytest.raises(gr.Error, match="steps must be a whole number from 1 to"):
-        list(studio_tab.finetune(models.TINY_ID, "builtin", None, "", "sentiment", *bad, request=request("x")))
+        list(studio_tab.finetune(form(steps=10_000), request=request("x")))
     with pytest.raises(gr.Error, match="not a model id"):
-        list(studio_tab.finetune("bad id!", "builtin", None, "", "sentiment", *SETTINGS, request=request("x")))
+        list(studio_tab.finetune(form(model_id="bad id!"), request=request("x")))
     with pytest.raises(gr.Error, match="at least 2"):
-        list(studio_tab.finetune(models.TINY_ID, "paste", None, "only ||| one", "sentiment", *SETTINGS,
-                                 request=request("x")))
+        list(studio_tab.finetune(form(source="paste", pasted="only ||| one"), request=request("x")))
     with pytest.raises(gr.Error, match="pick a run"):
         studio_tab.export_adapter("", request=request("x"))
     with pytest.raises(gr.Error, match="temperature"):
-        studio_tab.compare("hi", "", 0, 5.0, 0, 8, models.TINY_ID, "sentiment", request=request("x"))
+        studio_tab.compare(ask(prompt="hi", held_out=0, temperature=5.0), request=request("x"))
 
 
 def test_the_app_exposes_the_studio_endpoints():

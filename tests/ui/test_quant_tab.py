@@ -16,7 +16,7 @@ DEFAULTS = dict(
 
 
 def run(**changes):
-    return quant_tab.run_quantize(**{**DEFAULTS, **changes}, progress=None)
+    return quant_tab.run_quantize({**DEFAULTS, **changes}, progress=None)
 
 
 def test_synthetic_source_gives_tables_and_five_figures():
@@ -52,14 +52,15 @@ def test_double_quant_applies_to_four_bit_schemes_only():
 
 
 def test_layer_list_fills_only_for_the_weights_source():
-    update = quant_tab.list_layers("weights", models.TINY_ID, None, progress=None)
+    update = quant_tab.list_layers(dict(source="weights", model_id=models.TINY_ID, layer=None), progress=None)
     assert update["value"] == "model.layers.0.self_attn.q_proj" and len(update["choices"]) == 14
-    assert quant_tab.list_layers("synthetic", models.TINY_ID, None, progress=None) == gr.skip()
+    assert quant_tab.list_layers(dict(source="synthetic", model_id=models.TINY_ID, layer=None), progress=None) == gr.skip()
 
 
 def test_whole_model_view_on_tiny():
-    figure, summary, memory = quant_tab.run_model(models.TINY_ID, ["nf4", "absmax"], 4, "block", "64", True, False,
-                                                  progress=lambda *args, **kwargs: None)
+    values = dict(model_id=models.TINY_ID, schemes=["nf4", "absmax"], bits=4, granularity="block", blocksize="64",
+                  double_quant=True, sample_rows=False)
+    figure, summary, memory = quant_tab.run_model(values, progress=lambda *args, **kwargs: None)
     assert [row[0] for row in summary] == ["NF4 + DQ", "absmax int4"]
     assert len(figure.data) == 2 and len(figure.data[0].y) == 14
     assert [row[0] for row in memory][0] == "fp32" and memory[3][1] == 4.5
@@ -71,11 +72,12 @@ def test_whole_model_view_on_tiny():
         ({"source": "typed", "numbers": "1, 2, abc"}, "'abc' is not a number"),
         ({"source": "typed", "numbers": "1, nan, 2"}, "'nan' is not a finite number"),
         ({"source": "typed", "numbers": "  "}, "no numbers given"),
-        ({"size": 10}, "size 10 is out of range: choose 16 to 4,194,304 values"),
-        ({"size": 5_000_000}, "size 5000000 is out of range"),
+        ({"size": 10}, "size must be a whole number from 16 to 4194304, got 10"),
+        ({"size": 5_000_000}, "size must be a whole number from 16 to 4194304, got 5000000"),
+        ({"seed": 2**32}, "seed must be a whole number from 0 to 4294967295, got 4294967296"),
         ({"blocksize": "100"}, "block size 100 is not allowed: choose one of 32, 64, 128"),
         ({"blocksize": "abc"}, "block size must be a whole number, got 'abc'"),
-        ({"bits": 9}, "bits=9 is out of range: choose 2 to 8 bits"),
+        ({"bits": 9}, "bits must be a whole number from 2 to 8, got 9"),
         ({"schemes": []}, "choose at least one scheme"),
         ({"block": 64}, "block 64 does not exist: this tensor has 64 block(s), numbered 0 to 63"),
         ({"source": "weights", "layer": "lm_head"}, "layer 'lm_head' is not a linear layer of this model"),

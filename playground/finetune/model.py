@@ -1,0 +1,52 @@
+"""The model a fine-tune trains: QLoRA (Dettmers et al. 2023), a frozen 4-bit base with trainable LoRA
+matrices on top (Hu et al. 2021).
+
+    x ──► [ W0: NF4/FP4 codes + absmax (+ DQ) ] ─ dequantize to the compute dtype ─► W0·x ──┐
+    │                                                                                   (+)──► h
+    └──► dropout ─► A (r × d_in) ─► B (d_out × r) ─► · α/r ───────────────────────────────┘
+                    trainable, float32, B = 0 at step 0 so the run starts from the 4-bit base
+
+QLoRA §3: weights stored in 4 bits (bitsandbytes via transformers' BitsAndBytesConfig), computed in
+bfloat16 on GPUs that have it (float16 on older ones, float32 on CPU, where bf16 is ~8× slower);
+gradients flow through the frozen dequantized weights into A and B only (peft's LoRA).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from playground import models
+from playground.finetune.config import FinetuneConfig
+
+
+def build_model(config: FinetuneConfig, gradient_checkpointing: bool = False):
+    """The 4-bit base, prepared for k-bit training, with a fresh LoRA adapter named "default"."""
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    device = config.resolved_device
+    base = models.load_4bit(config.model_id, config.quant_type, config.double_quant, device=device)
+    allow_inference_repacking(base, False)
+    # prepare_model_for_kbit_training freezes the base and upcasts norms to float32. With gradient
+    # checkpointing it keeps only each block's input and recomputes the block in backward.
+    base = prepare_model_for_kbit_training(
+        base,
+        use_gradient_checkpointing=gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False},
+    )
+    torch.manual_seed(config.seed)  # LoRA's A init
+    lora = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
+                      target_modules=list(config.target_modules), bias="none", task_type="CAUSAL_LM")
+    return get_peft_model(base, lora)
+
+
+def allow_inference_repacking(model, allowed: bool) -> None:
+    """On CPUs with AVX512-BF16, bitsandbytes repacks a Linear4bit's weight in place the first time it
+    runs in eval mode without grad, for a faster inference kernel that has no autograd: training after
+    that silently drops the gradient through the frozen weights to earlier layers. So a model keeps the
+    trainable layout while it trains, and is allowed the fast one once training is over."""
+    from bitsandbytes.nn import Linear4bit
+    from bitsandbytes.functional import has_avx512bf16
+
+    for module in model.modules():
+        if isinstance(module, Linear4bit):
+            module.support_avx512bf16_for_cpu = allowed and has_avx512bf16()
