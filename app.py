@@ -10,8 +10,12 @@ import argparse
 import os
 import threading
 
+from starlette.middleware import Middleware
+
 from playground import models
+from playground.settings import LIMITS
 from playground.ui.interface import CSS, THEME, build_demo
+from playground.ui.request_guard import RequestGuard
 
 demo = build_demo()
 
@@ -36,6 +40,10 @@ def main(argv: list[str] | None = None) -> None:
         theme=THEME,
         css=CSS,
         footer_links=["api", "gradio", "settings"],
+        max_file_size=LIMITS.max_upload_bytes,  # larger uploads are refused before they are stored
+        # JSON bodies: a pasted dataset may be as large as an upload; anything larger, or nested deeper than
+        # any Gradio payload, is refused before it is parsed
+        app_kwargs={"middleware": [Middleware(RequestGuard, max_bytes=2 * LIMITS.max_upload_bytes + (1 << 20))]},
         prevent_thread_lock=True,
     )
     # Serve first, then import transformers and peft in the background (≈3 s) so the first click is quick.

@@ -3,11 +3,13 @@
     prompt ─► chat template (+ assistant header) ─► left-padded batch ─► model.generate ─► new tokens only
 
 Greedy by default, so the full-precision, 4-bit and 4-bit + LoRA answers differ only because the
-weights differ. With a temperature > 0 it samples, seeded, so a comparison can be repeated.
+weights differ. With a temperature > 0 it samples from a private generator seeded per call, never
+from torch's global one, so a comparison repeats whatever else runs at the same time.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -36,6 +38,19 @@ def _device_of(model) -> torch.device:
     return next(model.parameters()).device
 
 
+class _Sample:
+    """A logits processor that draws the next token from softmax(scores / temperature) with `generator` and
+    leaves only that token finite, so generate's greedy step picks it (transformers samples from the global RNG)."""
+
+    def __init__(self, temperature: float, generator: torch.Generator):
+        self.temperature, self.generator = temperature, generator
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        probs = torch.softmax(scores.float() / self.temperature, dim=-1)  # (B, V)
+        tokens = torch.multinomial(probs, 1, generator=self.generator)  # (B, 1)
+        return torch.full_like(scores, -math.inf).scatter_(1, tokens, 0.0)
+
+
 @torch.no_grad()
 def generate(model, tokenizer, prompts: list[str] | list[list[dict]], decoding: Decoding = Decoding(),
              batch_size: int = 16) -> list[str]:
@@ -43,6 +58,8 @@ def generate(model, tokenizer, prompts: list[str] | list[list[dict]], decoding: 
     conversations = [[{"role": "user", "content": p}] if isinstance(p, str) else p for p in prompts]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     device = _device_of(model)
+    sampling = [_Sample(decoding.temperature, torch.Generator(device=device).manual_seed(decoding.seed))
+                ] if decoding.temperature > 0 else []
     was_training = model.training
     model.eval()
     answers: list[str] = []
@@ -54,15 +71,13 @@ def generate(model, tokenizer, prompts: list[str] | list[list[dict]], decoding: 
             attention_mask = torch.tensor(
                 [[0] * (width - len(ids)) + [1] * len(ids) for ids in encoded], device=device
             )  # (B, T)
-            sampling = decoding.temperature > 0
-            if sampling:
-                torch.manual_seed(decoding.seed)
             output = model.generate(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
                 max_new_tokens=decoding.max_new_tokens,
-                do_sample=sampling,
-                temperature=decoding.temperature if sampling else None,
+                do_sample=False,
+                logits_processor=sampling,
+                temperature=None,
                 top_p=None,
                 top_k=None,
                 eos_token_id=tokenizer.eos_token_id,

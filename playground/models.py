@@ -6,11 +6,17 @@
     <cache>/bundled-SmolLM2-135M-Instruct/   safetensors + tokenizer + manifest.json (sizes, sha256)
         │ later uses: checked against the manifest, loaded in about a second
         ▼
-    load_model(id) ──► one shared, frozen float32 model (read-only for every tab)
+    load_model(id) ──► one shared, frozen float32 model (read-only for every tab); at most
+                       LIMITS.max_loaded_models of them, the least recently used evicted first
     load_4bit(id, …) ► a fresh bitsandbytes 4-bit model (for training; the caller owns it)
+    model_config(id) ► its transformers config only (a Hub id downloads config.json, nothing else)
 
     tiny/llama                      random weights from a 2-layer config: tests and dry runs
-    <org>/<name>                    any Hub causal LM: safetensors only, never remote code
+    <org>/<name>                    any Hub causal LM: safetensors only, never remote code, at most
+                                    LIMITS.max_model_bytes to download (sizes read from the Hub first)
+
+Before any weights load, the memory the copy needs (parameters from the config × bytes per value) is
+checked against 90% of what the device has available; a model that would not fit is refused, not tried.
 
 A cache folder is written under a temporary name and renamed into place only once complete,
 so an interrupted conversion never leaves a folder that looks finished; a folder whose files
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import json
@@ -28,6 +35,7 @@ import os
 import re
 import shutil
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -37,6 +45,7 @@ from torch import nn
 
 from playground.checks import QUANT_TYPES, check_choice
 from playground.settings import LIMITS
+from playground.shapes import ModelShape
 
 BUNDLED_ID = "bundled/SmolLM2-135M-Instruct"
 HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -46,6 +55,9 @@ BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MANIFEST = "manifest.json"
 _HUB_ID_PATTERN = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 _HUB_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja", "tokenizer*"]
+BUNDLED_PARAMS = 134_515_008  # SmolLM2-135M, tied embeddings (checked by the tests)
+MEMORY_MARGIN = 0.9  # a load may use at most this share of the memory available
+GIB = 1 << 30
 
 Progress = Callable[[float, str], None]
 
@@ -191,6 +203,9 @@ def _build_bundled(folder: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     gguf = bundled_gguf_path()
+    # The conversion is a load too: budgeted at twice the float32 size, for the dequantized tensors and the
+    # model built from them (a converting process peaked at 1.17 GB RSS, imports included; the model is 0.54 GB).
+    check_memory(BUNDLED_ID, BUNDLED_PARAMS * 4 * 2, "cpu", f"{BUNDLED_PARAMS:,} parameters dequantized to float32")
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(
         gguf.parent,
@@ -237,7 +252,9 @@ def _build_tiny(folder: Path) -> None:
     tokenizer.save_pretrained(folder)
 
 
-def check_causal_lm(config_path: Path, model_id: str) -> None:
+def check_causal_lm(config_path: Path, model_id: str):
+    """The config in `config_path`, read by transformers; a ModelLoadError for remote code or a model that
+    is not a causal LM."""
     try:
         config = json.loads(config_path.read_text())
     except (OSError, ValueError) as err:
@@ -263,7 +280,7 @@ def check_causal_lm(config_path: Path, model_id: str) -> None:
             "(the playground needs one that generates text, like Llama, Qwen2 or GPT-2)."
         )
     try:
-        AutoConfig.from_pretrained(config_path.parent, trust_remote_code=False)
+        return AutoConfig.from_pretrained(config_path.parent, trust_remote_code=False)
     except Exception as err:  # noqa: BLE001 - any config error becomes a user message
         raise ModelLoadError(f"{model_id!r} has a config transformers cannot read: {err}") from None
 
@@ -278,7 +295,34 @@ def check_repo_files(model_id: str, files: list[str]) -> None:
         )
 
 
-def _hub_folder(model_id: str, progress: Progress | None) -> Path:
+def _gib(size: float) -> str:
+    return f"{size / GIB:.2f} GiB"
+
+
+# The three calls that reach the Hub, one place each (tests replace them: the Hub is not reachable there).
+
+def _hub_model_info(model_id: str):
+    """The repository's metadata with every file's size (`siblings[i].size`); nothing is downloaded."""
+    from huggingface_hub import HfApi
+
+    return HfApi().model_info(model_id, files_metadata=True, timeout=15)
+
+
+def _hub_file(model_id: str, filename: str) -> Path:
+    """One file of the repository, from the local HF cache or downloaded into it."""
+    from huggingface_hub import hf_hub_download
+
+    return Path(hf_hub_download(model_id, filename))
+
+
+def _hub_snapshot(model_id: str, local_files_only: bool = False) -> Path:
+    """The files a load needs (config, safetensors, tokenizer), downloaded or found in the local HF cache."""
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(model_id, allow_patterns=_HUB_FILES, local_files_only=local_files_only))
+
+
+def _check_hub_id(model_id: str) -> None:
     if not _HUB_ID_PATTERN.fullmatch(model_id):
         raise ModelLoadError(
             f"{model_id!r} is not a model id: use {BUNDLED_ID!r}, {TINY_ID!r} or a Hub id like {HUB_ID!r}"
@@ -286,35 +330,190 @@ def _hub_folder(model_id: str, progress: Progress | None) -> Path:
     if not LIMITS.model_allowed(model_id):
         allowed = ", ".join(LIMITS.allowed_model_ids) or "none"
         raise ModelLoadError(f"{model_id!r} is not allowed on this server (allowed Hub ids: {allowed})")
-    from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 
+
+def download_bytes(info) -> int | None:
+    """Bytes a load downloads from a repository (the files `_HUB_FILES` selects), from its metadata;
+    None when the Hub did not report every size."""
+    from huggingface_hub.utils import filter_repo_objects
+
+    files = list(filter_repo_objects(info.siblings or [], allow_patterns=_HUB_FILES, key=lambda s: s.rfilename))
+    if any(sibling.size is None for sibling in files):
+        return None
+    return sum(sibling.size for sibling in files)
+
+
+def check_download_size(model_id: str, info) -> None:
+    """Refuse a repository whose download is over LIMITS.max_model_bytes, or whose size is unknown."""
+    size = download_bytes(info)
+    if size is None:
+        raise ModelLoadError(
+            f"The Hugging Face Hub did not report the size of {model_id!r}'s files, so it is not downloaded "
+            f"(this server downloads at most {_gib(LIMITS.max_model_bytes)} per model)."
+        )
+    if size > LIMITS.max_model_bytes:
+        raise ModelLoadError(
+            f"{model_id!r} is {_gib(size)} to download, over this server's cap of {_gib(LIMITS.max_model_bytes)} "
+            "(PLAYGROUND_MAX_MODEL_BYTES): pick a smaller model (up to about 1B parameters in bf16 fits)."
+        )
+
+
+_hub_folders: dict[str, Path] = {}  # Hub ids already downloaded (or found in the cache) by this process
+
+
+def _local_hub_folder(model_id: str, error: Exception) -> Path:
+    """The Hub could not be asked: a snapshot already in the local HF cache, with its weights, or a refusal."""
+    reason = f"Could not find or reach {model_id!r} on the Hugging Face Hub ({type(error).__name__})"
+    try:
+        folder = _hub_snapshot(model_id, local_files_only=True)
+    except Exception:  # noqa: BLE001 - not cached, or cached only in part
+        raise ModelLoadError(f"{reason}, and it is not in the local Hugging Face cache") from None
+    files = [str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()]
+    if "config.json" not in files or not any(name.endswith(".safetensors") for name in files):
+        raise ModelLoadError(f"{reason}, and its weights are not in the local Hugging Face cache")
+    return folder
+
+
+def _hub_source(model_id: str, progress: Progress | None) -> Callable[[], Path]:
+    """Every check a Hub id gets before its weights download: the id, the allow-list, the repository's files
+    and their total size (metadata only), and its config.json (remote code and non-causal models refused).
+    Returns the function that downloads the snapshot (or finds it in the local cache)."""
+    _check_hub_id(model_id)
+    if model_id in _hub_folders:
+        return lambda: _hub_folders[model_id]
     _report(progress, 0.0, f"Looking up {model_id} on the Hugging Face Hub")
     try:
-        info = HfApi().model_info(model_id, timeout=15)
+        info = _hub_model_info(model_id)
     except Exception as err:  # noqa: BLE001 - offline, unknown id, gated repo...
-        raise ModelLoadError(f"Could not find or reach {model_id!r} on the Hugging Face Hub ({type(err).__name__})") from None
+        folder = _local_hub_folder(model_id, err)  # offline: the cached copy, as complete as it was left
+        model_config(model_id)
+        _hub_folders[model_id] = folder
+        return lambda: folder
     check_repo_files(model_id, [sibling.rfilename for sibling in info.siblings or []])
-    try:
-        config_path = Path(hf_hub_download(model_id, "config.json"))
-        check_causal_lm(config_path, model_id)
+    check_download_size(model_id, info)
+    model_config(model_id)
+
+    def fetch() -> Path:
         _report(progress, 0.2, f"Downloading {model_id}")
-        return Path(snapshot_download(model_id, allow_patterns=_HUB_FILES))
-    except ModelLoadError:
-        raise
-    except Exception as err:  # noqa: BLE001
-        raise ModelLoadError(f"Downloading {model_id!r} failed ({type(err).__name__}: {err})") from None
+        try:
+            folder = _hub_snapshot(model_id)
+        except Exception as err:  # noqa: BLE001
+            raise ModelLoadError(f"Downloading {model_id!r} failed ({type(err).__name__}: {err})") from None
+        _hub_folders[model_id] = folder
+        return folder
+
+    return fetch
+
+
+def _source(model_id: str, progress: Progress | None) -> Callable[[], Path]:
+    """The checks that need no weights, done now; returns the function that gives the local folder."""
+    if model_id == BUNDLED_ID:
+        def bundled() -> Path:
+            if not (LIMITS.cache_dir / "bundled-SmolLM2-135M-Instruct").exists():
+                _report(progress, 0.05, "First use: converting the bundled GGUF to safetensors (about 20 s)")
+            return _cached_folder("bundled-SmolLM2-135M-Instruct", _build_bundled, progress)
+
+        return bundled
+    if model_id == TINY_ID:
+        return lambda: _cached_folder("tiny-llama", _build_tiny, progress)
+    return _hub_source(model_id, progress)
 
 
 def model_dir(model_id: str | None = None, progress: Progress | None = None) -> Path:
     """A local folder with config.json, safetensors weights and the tokenizer for `model_id`."""
     model_id = (model_id or default_model_id()).strip()
-    if model_id == BUNDLED_ID:
-        if not (LIMITS.cache_dir / "bundled-SmolLM2-135M-Instruct").exists():
-            _report(progress, 0.05, "First use: converting the bundled GGUF to safetensors (about 20 s)")
-        return _cached_folder("bundled-SmolLM2-135M-Instruct", _build_bundled, progress)
-    if model_id == TINY_ID:
-        return _cached_folder("tiny-llama", _build_tiny, progress)
-    return _hub_folder(model_id, progress)
+    return _source(model_id, progress)()
+
+
+def model_config(model_id: str | None = None):
+    """The transformers config of `model_id`, without its weights: the bundled and tiny models' from their
+    cache folders, a Hub id's from its config.json alone (the same id checks and remote-code refusal as a
+    load). Cached per process: treat it as read-only."""
+    model_id = (model_id or default_model_id()).strip()
+    if model_id not in (BUNDLED_ID, TINY_ID):
+        _check_hub_id(model_id)  # before the cache, so the allow-list is always asked
+    return _config(model_id)
+
+
+@functools.lru_cache(maxsize=32)
+def _config(model_id: str):
+    if model_id in (BUNDLED_ID, TINY_ID):
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(model_dir(model_id), trust_remote_code=False)
+    from huggingface_hub.errors import RemoteEntryNotFoundError
+
+    try:
+        path = _hub_file(model_id, "config.json")
+    except RemoteEntryNotFoundError:
+        raise ModelLoadError(f"{model_id!r} has no config.json: it is not a transformers model") from None
+    except Exception as err:  # noqa: BLE001 - offline and not cached, unknown id, gated repo...
+        raise ModelLoadError(
+            f"Could not find or reach {model_id!r} on the Hugging Face Hub ({type(err).__name__})"
+        ) from None
+    return check_causal_lm(path, model_id)
+
+
+# --------------------------------------------------------------------------- memory
+
+def available_memory(device: str) -> int:
+    """Bytes a new model can take on `device`: the system's available RAM on CPU, the GPU's free memory
+    plus what torch's allocator holds unused on CUDA. Tests replace this function."""
+    if device.startswith("cuda"):
+        index = torch.device(device)
+        free, _total = torch.cuda.mem_get_info(index)
+        return int(free + torch.cuda.memory_reserved(index) - torch.cuda.memory_allocated(index))
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def parameter_count(config) -> int:
+    """Parameters of the model `config` describes, without building it: by arithmetic for the Llama
+    family, by a build on the meta device (no memory) for any other causal LM."""
+    try:
+        shape = ModelShape.from_config(config)
+    except ValueError:
+        from transformers import AutoModelForCausalLM
+
+        try:
+            with torch.device("meta"):
+                model = AutoModelForCausalLM.from_config(config, trust_remote_code=False)
+        except Exception as err:  # noqa: BLE001 - a config transformers cannot build
+            raise ModelLoadError(
+                f"Could not count the parameters of a {getattr(config, 'model_type', None)!r} model "
+                f"from its config ({type(err).__name__}: {err})"
+            ) from None
+        return sum(p.numel() for p in model.parameters())
+    return shape.quantized_params + shape.unquantized_params
+
+
+def load_bytes(config, dtype: torch.dtype, four_bit: bool = False) -> int:
+    """Bytes the weights take once loaded: every parameter in `dtype`, or, in 4 bits, the blocks'
+    projections at 4.5 bits each (codes + absmax, an upper bound with or without double quantization) and
+    the rest in `dtype` (every parameter in `dtype` for a model outside the Llama family)."""
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    if four_bit:
+        try:
+            shape = ModelShape.from_config(config)
+        except ValueError:
+            pass
+        else:
+            return int(shape.quantized_params * 4.5 / 8) + shape.unquantized_params * itemsize
+    return parameter_count(config) * itemsize
+
+
+def check_memory(model_id: str, needed: int, device: str, what: str, reclaimable: int = 0) -> None:
+    """Refuse to load `needed` bytes on `device` when they are over 90% of the memory available there
+    (plus `reclaimable`, what evicting other models would give back)."""
+    available = available_memory(device) + reclaimable
+    if needed > MEMORY_MARGIN * available:
+        where = "GPU" if device.startswith("cuda") else "CPU"
+        raise ModelLoadError(
+            f"{model_id!r} needs about {_gib(needed)} of {where} memory ({what}), but only {_gib(available)} "
+            f"is available on this server and a load may use at most {MEMORY_MARGIN:.0%} of it: "
+            "pick a smaller model."
+        )
 
 
 # --------------------------------------------------------------------------- loading
@@ -342,7 +541,8 @@ def import_libraries() -> None:
             _libraries_ready = True
 
 
-_loaded: dict[str, LoadedModel] = {}
+_loaded: OrderedDict[str, LoadedModel] = OrderedDict()  # least recently used first
+_loaded_guard = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -368,16 +568,60 @@ def load_tokenizer(model_id: str | None = None, progress: Progress | None = None
     return _tokenizers[model_id]
 
 
+def _model_bytes(model: nn.Module) -> int:
+    tensors = {t.data_ptr(): t for t in (*model.parameters(), *model.buffers())}
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+def _recently_used(model_id: str) -> LoadedModel | None:
+    with _loaded_guard:
+        loaded = _loaded.get(model_id)
+        if loaded is not None:
+            _loaded.move_to_end(model_id)
+        return loaded
+
+
+def _evict(keep: int) -> list[str]:
+    """Drop the least recently used models until `keep` are left, and give their memory back."""
+    with _loaded_guard:
+        evicted = list(_loaded)[: max(0, len(_loaded) - keep)]
+        for model_id in evicted:
+            del _loaded[model_id]
+    if evicted:
+        from playground.finetune.peak import free_memory
+
+        free_memory("cpu")  # gc, then malloc_trim: the freed weights go back to the system
+    return evicted
+
+
+def _make_room(model_id: str, needed: int, what: str) -> None:
+    """Check that `needed` bytes fit, counting what evicting down to max_loaded_models - 1 would give back
+    (a refusal evicts nothing); then evict, and check again against what is really available."""
+    keep = LIMITS.max_loaded_models - 1
+    with _loaded_guard:
+        victims = list(_loaded)[: max(0, len(_loaded) - keep)]
+        reclaimable = sum(_model_bytes(_loaded[victim].model) for victim in victims)
+    check_memory(model_id, needed, "cpu", what, reclaimable=reclaimable)
+    if _evict(keep):
+        check_memory(model_id, needed, "cpu", what)  # an evicted model still used elsewhere stays in memory
+
+
 def load_model(model_id: str | None = None, progress: Progress | None = None) -> LoadedModel:
-    """The shared float32 model for `model_id`, loaded once per process (thread-safe)."""
+    """The shared float32 model for `model_id`, loaded once while it stays among the
+    LIMITS.max_loaded_models most recently used (thread-safe)."""
     model_id = (model_id or default_model_id()).strip()
-    if model_id in _loaded:
-        return _loaded[model_id]
+    loaded = _recently_used(model_id)
+    if loaded is not None:
+        return loaded
     with _lock_for(model_id):
-        if model_id not in _loaded:
+        loaded = _recently_used(model_id)
+        if loaded is None:
             from transformers import AutoModelForCausalLM
 
-            path = model_dir(model_id, progress)
+            fetch = _source(model_id, progress)  # id, allow-list, Hub size and config: no weights yet
+            count = parameter_count(model_config(model_id))
+            _make_room(model_id, count * 4, f"{count:,} parameters in float32")
+            path = fetch()
             _report(progress, 0.8, f"Loading {model_id}")
             try:
                 model = AutoModelForCausalLM.from_pretrained(
@@ -386,9 +630,13 @@ def load_model(model_id: str | None = None, progress: Progress | None = None) ->
             except Exception as err:  # noqa: BLE001
                 raise ModelLoadError(f"Loading {model_id!r} failed: {err}") from None
             model.eval().requires_grad_(False)
-            _loaded[model_id] = LoadedModel(model_id, model, load_tokenizer(model_id), path)
+            loaded = LoadedModel(model_id, model, load_tokenizer(model_id), path)
+            del model
+            with _loaded_guard:
+                _loaded[model_id] = loaded
+            _evict(LIMITS.max_loaded_models)  # another id may have loaded meanwhile
             _report(progress, 1.0, f"{model_id} ready")
-    return _loaded[model_id]
+    return loaded
 
 
 def default_device() -> str:
@@ -410,13 +658,19 @@ def load_4bit(
     device: str | None = None,
     progress: Progress | None = None,
 ) -> nn.Module:
-    """A fresh bitsandbytes 4-bit copy of `model_id` (the caller owns it and may train it)."""
+    """A fresh bitsandbytes 4-bit copy of `model_id` (the caller owns it and may train it; nothing here
+    keeps it, so nothing here evicts it)."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     check_choice("quant_type", quant_type, QUANT_TYPES)
+    model_id = (model_id or default_model_id()).strip()
     device = device or default_device()
     compute_dtype = compute_dtype or compute_dtype_for(device)
-    path = model_dir(model_id, progress)
+    fetch = _source(model_id, progress)
+    needed = load_bytes(model_config(model_id), compute_dtype, four_bit=True)
+    dtype_name = str(compute_dtype).removeprefix("torch.")
+    check_memory(model_id, needed, device, f"4-bit blocks, the rest in {dtype_name}")
+    path = fetch()
     config = BitsAndBytesConfig(
         load_in_4bit=True,
         bnb_4bit_quant_type=quant_type,

@@ -37,6 +37,19 @@ class Limits:
     max_examples: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_EXAMPLES", 5000))  # rows kept from an upload
     queue_size: int = field(default_factory=lambda: _env_int("PLAYGROUND_QUEUE_SIZE", 16))  # fine-tunes waiting at once
     concurrent_finetunes: int = field(default_factory=lambda: _env_int("PLAYGROUND_CONCURRENT_FINETUNES", 1))
+    # Largest Hub download (every file a load fetches, weights included), checked before it starts:
+    # 2 GiB is enough for models up to ~1B parameters in bf16 (2 bytes each).
+    max_model_bytes: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_MODEL_BYTES", 2 << 30))
+    # Full-precision models kept in memory at once; loading one more evicts the least recently used.
+    max_loaded_models: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_LOADED_MODELS", 2))
+    # Sessions: idle longer than the TTL (no click, no API call, no run progress) they are reaped.
+    session_ttl_s: int = field(default_factory=lambda: _env_int("PLAYGROUND_SESSION_TTL_S", 3600))
+    max_sessions: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_SESSIONS", 200))
+    max_runs_per_session: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_RUNS_PER_SESSION", 8))
+    # Work caps, checked against the estimate before a run queues: a few minutes of training on 2 CPU cores
+    max_run_seconds: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_RUN_SECONDS", 300))
+    max_prompt_tokens: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_PROMPT_TOKENS", 512))  # per compare prompt
+    max_loaded_adapters: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_LOADED_ADAPTERS", 16))  # in compare's shared bases
     # "*" allows any Hub id; an empty list allows only the bundled and tiny models.
     allowed_model_ids: tuple[str, ...] = field(
         default_factory=lambda: _env_list("PLAYGROUND_ALLOWED_MODELS", ("*",))
@@ -49,7 +62,9 @@ class Limits:
     )
 
     def __post_init__(self) -> None:
-        for name in ("max_values", "max_typed_chars", "max_steps", "max_upload_bytes", "max_examples", "queue_size", "concurrent_finetunes"):
+        for name in ("max_values", "max_typed_chars", "max_steps", "max_upload_bytes", "max_examples", "queue_size", "concurrent_finetunes",
+                     "session_ttl_s", "max_sessions", "max_runs_per_session", "max_run_seconds", "max_prompt_tokens",
+                     "max_loaded_adapters", "max_model_bytes", "max_loaded_models"):
             if getattr(self, name) < 1:
                 raise ValueError(f"limit {name} must be at least 1, got {getattr(self, name)}")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+import torch
 
 from playground.generation import Decoding, generate
 
@@ -20,6 +23,52 @@ def test_sampling_is_repeatable_with_a_seed(tiny):
     sampled = [generate(tiny.model, tiny.tokenizer, PROMPTS[:2], Decoding(max_new_tokens=8, temperature=1.0, seed=s))
                for s in (1, 1, 2)]
     assert sampled[0] == sampled[1] != sampled[2]
+
+
+def test_sampling_draws_from_its_own_generator_whatever_runs_beside_it(tiny):
+    """The same seed gives the same answers while the global RNG is drawn from at every step, and while other
+    threads reseed and draw from it and sample with another seed; sampling leaves the global RNG untouched."""
+    def sample(seed: int) -> list[str]:
+        return generate(tiny.model, tiny.tokenizer, PROMPTS[:2], Decoding(max_new_tokens=8, temperature=1.0, seed=seed))
+
+    state = torch.get_rng_state()
+    alone, other_alone = sample(7), sample(8)
+    assert torch.equal(torch.get_rng_state(), state) and alone != other_alone
+
+    def draw_before_each_token(*_) -> None:
+        torch.rand(3)
+
+    hook = tiny.model.register_forward_pre_hook(draw_before_each_token)
+    try:
+        assert sample(7) == alone
+    finally:
+        hook.remove()
+
+    started, done, beside = threading.Barrier(3), threading.Event(), []
+
+    def draw_globally():
+        started.wait()
+        while not done.is_set():
+            torch.manual_seed(int(torch.randint(0, 1000, ())))
+            torch.rand(1000)
+
+    def sample_beside():
+        started.wait()
+        while not done.is_set():
+            beside.append(sample(8))
+
+    threads = [threading.Thread(target=draw_globally), threading.Thread(target=sample_beside)]
+    for thread in threads:
+        thread.start()
+    started.wait()  # both are running when the seeded call starts, and go on until it has ended
+    try:
+        concurrent = sample(7)
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+    assert concurrent == alone
+    assert beside and all(answers == other_alone for answers in beside)
 
 
 def test_answers_stop_at_max_new_tokens(tiny):

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
+import shutil
 import threading
+import weakref
+from collections import OrderedDict
+from pathlib import Path
 
 import pytest
 import torch
@@ -169,3 +174,236 @@ def test_load_4bit_gives_bitsandbytes_layers(tiny):
     assert layer.compute_dtype is torch.float32
     with pytest.raises(ValueError, match="'nf4' or 'fp4'"):
         models.load_4bit(models.TINY_ID, quant_type="int4")
+
+
+# --------------------------------------------------------------------------- Hub metadata, a stand-in
+
+QWEN_3B = "Qwen/Qwen2.5-3B-Instruct"
+QWEN_3B_FILES = {  # about the sizes the Hub lists for this repository
+    ".gitattributes": 1_519, "LICENSE": 7_306, "README.md": 6_000, "config.json": 661,
+    "generation_config.json": 242, "merges.txt": 1_671_853, "model-00001-of-00002.safetensors": 3_968_658_944,
+    "model-00002-of-00002.safetensors": 2_203_268_048, "model.safetensors.index.json": 35_581,
+    "tokenizer.json": 7_031_645, "tokenizer_config.json": 7_305, "vocab.json": 2_776_833,
+}
+QWEN_3B_CONFIG = {
+    "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 2048, "intermediate_size": 11008,
+    "num_hidden_layers": 36, "num_attention_heads": 16, "num_key_value_heads": 2, "vocab_size": 151936,
+    "tie_word_embeddings": True, "max_position_embeddings": 32768, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0,
+    "hidden_act": "silu", "bos_token_id": 151643, "eos_token_id": 151645, "torch_dtype": "bfloat16",
+}
+
+
+class FakeHub:
+    """Answers the three Hub calls of playground.models (`_hub_model_info`, `_hub_file`, `_hub_snapshot`)
+    from repositories described here, and records every call."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.repos: dict[str, dict] = {}
+        self.calls: list[tuple] = []
+        self.offline = False
+
+    def add(self, repo_id: str, files: dict[str, int | None], config: dict, folder: Path | None = None) -> None:
+        """A repository: its files and their sizes, its config.json, and (optionally) a folder holding its
+        real files, served as its snapshot."""
+        self.repos[repo_id] = {"files": files, "config": config, "folder": folder}
+
+    def add_copy_of_tiny(self, repo_id: str) -> None:
+        """A small real model on the "Hub": the tiny model's cache folder, as a snapshot of `repo_id`."""
+        folder = self.root / repo_id.replace("/", "--")
+        shutil.copytree(models.model_dir(models.TINY_ID), folder)
+        (folder / models.MANIFEST).unlink()
+        files = {path.name: path.stat().st_size for path in folder.iterdir()}
+        self.add(repo_id, files, json.loads((folder / "config.json").read_text()), folder)
+
+    def model_info(self, repo_id: str):
+        from huggingface_hub.errors import OfflineModeIsEnabled, RepositoryNotFoundError
+        from huggingface_hub.hf_api import ModelInfo
+
+        self.calls.append(("model_info", repo_id))
+        if self.offline:
+            raise OfflineModeIsEnabled("Cannot reach https://huggingface.co: offline mode is enabled.")
+        if repo_id not in self.repos:
+            raise RepositoryNotFoundError(f"404 Client Error: Repository Not Found for url: {repo_id}")
+        siblings = [{"rfilename": name, "size": size} for name, size in self.repos[repo_id]["files"].items()]
+        return ModelInfo(id=repo_id, sha="0" * 40, private=False, siblings=siblings, library_name="transformers")
+
+    def file(self, repo_id: str, filename: str) -> Path:
+        from huggingface_hub.errors import LocalEntryNotFoundError
+
+        self.calls.append(("file", repo_id, filename))
+        if repo_id not in self.repos:
+            raise LocalEntryNotFoundError(f"{repo_id}/{filename} is not cached and the Hub cannot be reached")
+        path = self.root / "configs" / repo_id / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.repos[repo_id]["config"]))
+        return path
+
+    def snapshot(self, repo_id: str, local_files_only: bool = False) -> Path:
+        from huggingface_hub.errors import LocalEntryNotFoundError
+
+        self.calls.append(("snapshot", repo_id, local_files_only))
+        folder = self.repos.get(repo_id, {}).get("folder")
+        if folder is None:
+            raise LocalEntryNotFoundError(f"{repo_id} is not in the local cache")
+        return folder
+
+
+@pytest.fixture
+def fake_hub(tmp_path, monkeypatch):
+    """The Hugging Face Hub cannot be reached from the test machine (no network, HF_HUB_OFFLINE=1), so
+    this stands in for it: models.py's three Hub calls answer from FakeHub, with the Hub's own ModelInfo
+    objects. Only the network is faked; every check and the load itself run for real."""
+    hub = FakeHub(tmp_path)
+    monkeypatch.setattr(models, "_hub_model_info", hub.model_info)
+    monkeypatch.setattr(models, "_hub_file", hub.file)
+    monkeypatch.setattr(models, "_hub_snapshot", hub.snapshot)
+    monkeypatch.setattr(models, "_hub_folders", {})
+    monkeypatch.setattr(models, "_loaded", OrderedDict())
+    monkeypatch.setattr(models, "_tokenizers", {})
+    models._config.cache_clear()
+    yield hub
+    models._config.cache_clear()
+
+
+def test_hub_model_over_the_size_cap_is_refused_before_any_download(fake_hub):
+    fake_hub.add(QWEN_3B, QWEN_3B_FILES, QWEN_3B_CONFIG)
+    downloaded = sum(size for name, size in QWEN_3B_FILES.items() if name not in (".gitattributes", "LICENSE", "README.md"))
+    with pytest.raises(models.ModelLoadError, match="to download, over this server's cap") as refusal:
+        models.load_model(QWEN_3B)
+    assert f"{downloaded / 2**30:.2f} GiB" in str(refusal.value)  # 5.76 GiB
+    assert f"{models.LIMITS.max_model_bytes / 2**30:.2f} GiB" in str(refusal.value)  # 2.00 GiB
+    assert "PLAYGROUND_MAX_MODEL_BYTES" in str(refusal.value)
+    assert fake_hub.calls == [("model_info", QWEN_3B)]  # metadata only: not even config.json
+    assert QWEN_3B not in models._loaded
+    with pytest.raises(models.ModelLoadError, match="over this server's cap"):
+        models.load_4bit(QWEN_3B)
+
+
+def test_hub_model_with_unknown_sizes_is_refused(fake_hub):
+    fake_hub.add("someone/no-sizes", {"config.json": None, "model.safetensors": None}, QWEN_3B_CONFIG)
+    with pytest.raises(models.ModelLoadError, match="did not report the size"):
+        models.model_dir("someone/no-sizes")
+
+
+def test_small_hub_model_is_checked_then_downloaded_and_loaded(fake_hub, tiny):
+    fake_hub.add_copy_of_tiny("someone/tiny-llama")
+    loaded = models.load_model("someone/tiny-llama")
+    assert [call[0] for call in fake_hub.calls] == ["model_info", "file", "snapshot"]
+    assert fake_hub.calls[1] == ("file", "someone/tiny-llama", "config.json")
+    assert fake_hub.calls[2] == ("snapshot", "someone/tiny-llama", False)
+    for mine, reference in zip(loaded.model.parameters(), tiny.model.parameters()):
+        assert torch.equal(mine, reference)
+    assert models.load_model("someone/tiny-llama") is loaded
+
+
+def test_offline_hub_model_loads_from_the_local_cache(fake_hub, tiny):
+    fake_hub.add_copy_of_tiny("someone/tiny-llama")
+    fake_hub.offline = True
+    loaded = models.load_model("someone/tiny-llama")
+    assert ("snapshot", "someone/tiny-llama", True) in fake_hub.calls
+    assert ("snapshot", "someone/tiny-llama", False) not in fake_hub.calls
+    assert sum(p.numel() for p in loaded.model.parameters()) == sum(p.numel() for p in tiny.model.parameters())
+    with pytest.raises(models.ModelLoadError, match="Could not find or reach .* not in the local Hugging Face cache"):
+        models.load_model("someone/never-downloaded")
+
+
+def test_model_config_downloads_config_json_only(fake_hub):
+    from playground.finetune.planning import model_shape
+
+    fake_hub.add(QWEN_3B, QWEN_3B_FILES, QWEN_3B_CONFIG)
+    config = models.model_config(QWEN_3B)
+    assert (config.model_type, config.hidden_size, config.num_hidden_layers) == ("qwen2", 2048, 36)
+    assert model_shape(QWEN_3B).kv_heads == 2
+    assert models.model_config(QWEN_3B) is config  # cached
+    assert fake_hub.calls == [("file", QWEN_3B, "config.json")]  # once, and nothing else
+    assert 3.0e9 < models.parameter_count(config) < 3.2e9  # Qwen2.5-3B: 3.09B parameters
+
+
+def test_model_config_refuses_like_a_load(fake_hub, monkeypatch):
+    fake_hub.add("someone/evil", {"config.json": 100, "model.safetensors": 1000},
+                 {"model_type": "llama", "auto_map": {"AutoModelForCausalLM": "modeling_evil.EvilModel"}})
+    with pytest.raises(models.ModelLoadError, match="never runs remote code"):
+        models.model_config("someone/evil")
+    with pytest.raises(models.ModelLoadError, match="is not a model id"):
+        models.model_config("../../etc/passwd")
+    monkeypatch.setattr(models, "LIMITS", dataclasses.replace(models.LIMITS, allowed_model_ids=("org/ok",)))
+    with pytest.raises(models.ModelLoadError, match="not allowed on this server"):
+        models.model_config(QWEN_3B)
+    assert fake_hub.calls == [("file", "someone/evil", "config.json")]
+
+
+def test_model_config_of_local_models(tiny, smollm):
+    assert models.model_config(models.TINY_ID).to_dict() == tiny.model.config.to_dict()
+    assert models.model_config(models.BUNDLED_ID).hidden_size == smollm.model.config.hidden_size == 576
+
+
+def test_parameter_count_without_building_the_model(tiny, smollm):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    assert models.parameter_count(models.model_config(models.TINY_ID)) == sum(p.numel() for p in tiny.model.parameters())
+    assert models.parameter_count(models.model_config(models.BUNDLED_ID)) == models.BUNDLED_PARAMS
+    gpt2 = GPT2Config(n_layer=2, n_embd=64, n_head=4, vocab_size=1000, n_positions=128)  # counted on the meta device
+    assert models.parameter_count(gpt2) == sum(p.numel() for p in GPT2LMHeadModel(gpt2).parameters())
+
+
+# --------------------------------------------------------------------------- eviction and memory
+
+def test_least_recently_used_model_is_evicted(monkeypatch):
+    monkeypatch.setattr(models, "LIMITS", dataclasses.replace(models.LIMITS, max_loaded_models=1))
+    monkeypatch.setattr(models, "_loaded", OrderedDict())
+    first = models.load_model(models.TINY_ID)
+    assert models.load_model(models.TINY_ID) is first
+    first_model = weakref.ref(first.model)
+    del first
+    bundled = models.load_model(models.BUNDLED_ID)
+    gc.collect()
+    assert first_model() is None  # dropped, and its memory with it
+    assert list(models._loaded) == [models.BUNDLED_ID]
+    bundled_model = weakref.ref(bundled.model)
+    del bundled
+    again = models.load_model(models.TINY_ID)  # loaded anew
+    assert list(models._loaded) == [models.TINY_ID]
+    gc.collect()
+    assert bundled_model() is None
+    assert sum(p.numel() for p in again.model.parameters()) == 3_219_776
+
+
+def test_eviction_follows_use_not_load_order(fake_hub, monkeypatch, smollm, tiny):
+    monkeypatch.setattr(models, "LIMITS", dataclasses.replace(models.LIMITS, max_loaded_models=2))
+    monkeypatch.setattr(models, "_loaded", OrderedDict([(models.BUNDLED_ID, smollm), (models.TINY_ID, tiny)]))
+    assert models.load_model(models.BUNDLED_ID) is smollm  # used again: now the most recent
+    fake_hub.add_copy_of_tiny("someone/tiny-llama")
+    models.load_model("someone/tiny-llama")
+    assert list(models._loaded) == [models.BUNDLED_ID, "someone/tiny-llama"]
+
+
+def test_model_that_does_not_fit_in_memory_is_refused_and_nothing_loads(monkeypatch, tiny):
+    from transformers import AutoModelForCausalLM
+
+    monkeypatch.setattr(models, "LIMITS", dataclasses.replace(models.LIMITS, max_loaded_models=1))
+    monkeypatch.setattr(models, "_loaded", OrderedDict([(models.TINY_ID, tiny)]))
+    monkeypatch.setattr(models, "available_memory", lambda device: 256 << 20)  # 0.25 GiB free
+    loads = []
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", lambda *args, **kwargs: loads.append(args))
+    messages = []
+    with pytest.raises(models.ModelLoadError, match="needs about") as refusal:
+        models.load_model(models.BUNDLED_ID, progress=lambda fraction, message: messages.append(message))
+    message = str(refusal.value)
+    tiny_bytes = sum(p.numel() for p in tiny.model.parameters()) * 4  # evicting tiny would give this back
+    assert f"{models.BUNDLED_PARAMS * 4 / 2**30:.2f} GiB" in message  # 0.50 GiB needed
+    assert f"{((256 << 20) + tiny_bytes) / 2**30:.2f} GiB" in message  # 0.26 GiB available
+    assert "134,515,008 parameters in float32" in message and "CPU" in message
+    assert loads == [] and not any(m.startswith("Loading") for m in messages)
+    assert list(models._loaded) == [models.TINY_ID]  # a refusal evicts nothing
+    monkeypatch.setattr(models, "available_memory", lambda device: 1 << 20)
+    with pytest.raises(models.ModelLoadError, match="needs about .*4-bit"):
+        models.load_4bit(models.TINY_ID)
+    assert loads == []
+
+
+def test_bundled_conversion_is_refused_without_the_memory(fresh_cache, monkeypatch):
+    monkeypatch.setattr(models, "available_memory", lambda device: 256 << 20)
+    with pytest.raises(models.ModelLoadError, match="dequantized to float32"):
+        models.model_dir(models.BUNDLED_ID)
+    assert not (fresh_cache / "bundled-SmolLM2-135M-Instruct").exists()

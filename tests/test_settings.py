@@ -9,7 +9,8 @@ from playground.settings import Limits
 
 def test_defaults_are_safe(monkeypatch):
     for name in ("PLAYGROUND_MAX_STEPS", "PLAYGROUND_MAX_UPLOAD_BYTES", "PLAYGROUND_ALLOWED_MODELS",
-                 "PLAYGROUND_CONCURRENT_FINETUNES", "PLAYGROUND_QUEUE_SIZE", "PLAYGROUND_MAX_VALUES"):
+                 "PLAYGROUND_CONCURRENT_FINETUNES", "PLAYGROUND_QUEUE_SIZE", "PLAYGROUND_MAX_VALUES",
+                 "PLAYGROUND_MAX_MODEL_BYTES", "PLAYGROUND_MAX_LOADED_MODELS"):
         monkeypatch.delenv(name, raising=False)
     limits = Limits()
     assert limits.max_steps == 500
@@ -17,6 +18,8 @@ def test_defaults_are_safe(monkeypatch):
     assert limits.concurrent_finetunes == 1
     assert limits.queue_size == 16
     assert limits.max_values == 4 * 1024 * 1024
+    assert limits.max_model_bytes == 2 * 1024**3  # ~1B parameters in bf16
+    assert limits.max_loaded_models == 2
     assert limits.model_allowed("any/model")
 
 
@@ -24,8 +27,11 @@ def test_environment_overrides(monkeypatch):
     monkeypatch.setenv("PLAYGROUND_MAX_STEPS", "20")
     monkeypatch.setenv("PLAYGROUND_ALLOWED_MODELS", "org/a, org/b")
     monkeypatch.setenv("PLAYGROUND_CACHE", "/tmp/somewhere")
+    monkeypatch.setenv("PLAYGROUND_MAX_MODEL_BYTES", str(500 << 20))
+    monkeypatch.setenv("PLAYGROUND_MAX_LOADED_MODELS", "1")
     limits = Limits()
     assert limits.max_steps == 20
+    assert (limits.max_model_bytes, limits.max_loaded_models) == (500 << 20, 1)
     assert limits.allowed_model_ids == ("org/a", "org/b")
     assert limits.model_allowed("org/b") and not limits.model_allowed("org/c")
     assert str(limits.cache_dir) == "/tmp/somewhere"
@@ -40,4 +46,11 @@ def test_empty_allow_list_allows_no_hub_model(monkeypatch):
 def test_bad_values_are_named(monkeypatch, value, message):
     monkeypatch.setenv("PLAYGROUND_MAX_STEPS", value)
     with pytest.raises(ValueError, match=message):
+        Limits()
+
+
+@pytest.mark.parametrize("name", ["PLAYGROUND_MAX_MODEL_BYTES", "PLAYGROUND_MAX_LOADED_MODELS"])
+def test_model_limits_must_be_positive(monkeypatch, name):
+    monkeypatch.setenv(name, "0")
+    with pytest.raises(ValueError, match="at least 1"):
         Limits()

@@ -10,7 +10,9 @@ cannot be hidden at batch 1, while merged LoRA adds none. This module measures e
 
 `measure_latency` is a generator: it validates first, yields a progress event after every single
 forward pass (so a consumer can stop it between measurements), and the repeats per setting come
-from a time budget, so a run on a slow CPU and a run on a GPU both end in bounded time.
+from a time budget, so a run on a slow CPU and a run on a GPU both end in bounded time. Each event's
+`fraction` is of the work done (forward passes), not of the time budget: it stays below 1 until the
+final event, the only one with `done` set.
 """
 
 from __future__ import annotations
@@ -84,11 +86,19 @@ class LatencyRow:
     overhead_pct: float  # median against the base model's median in the same setting
 
 
+# The largest fraction an event before the last one reports: "100%" means the measurement is over.
+BEFORE_DONE = 0.99
+
+
 @dataclass
 class LatencyEvent:
-    fraction: float  # of the time budget used so far
+    # Of the forward passes done so far: every setting counts the same, and within one, the passes done
+    # over the passes planned (while its warm-ups run, the plan is the most repeats allowed, so the
+    # fraction never goes back). At most BEFORE_DONE until the final event, which has 1.0.
+    fraction: float
     message: str
     rows: list[LatencyRow]  # every finished setting so far
+    done: bool = False  # the final event: every row is in
 
 
 def _quartiles(times_ms: list[float]) -> tuple[float, float]:
@@ -147,26 +157,33 @@ def measure_latency(variants: dict[str, nn.Module], config: LatencyConfig | None
     def elapsed() -> float:
         return time.perf_counter() - started
 
+    def work_done(index: int, passes: int, planned: int) -> float:
+        return min((index + passes / planned) / len(settings), BEFORE_DONE)
+
     yield LatencyEvent(0.0, f"Measuring {len(variants)} variants × {len(settings)} settings, about {config.budget_s:.0f} s", [])
     for index, (batch, seq_len) in enumerate(settings):
         input_ids = torch.randint(0, vocab_size, (batch, seq_len), generator=generator).to(device)  # (B, T)
         warmup_ms = {}
+        planned = len(variants) * (1 + config.max_repeats)  # until the warm-ups tell how many repeats fit
         for name, model in variants.items():
             warmup_ms[name] = time_forward(model, input_ids, config.threads)
-            yield LatencyEvent(min(elapsed() / config.budget_s, 1.0),
+            yield LatencyEvent(work_done(index, len(warmup_ms), planned),
                                f"batch {batch}, seq {seq_len}: warm-up {name}", list(rows))
         round_s = sum(warmup_ms.values()) / 1000.0
         remaining_s = max(per_setting_s * (index + 1) - elapsed(), 0.0)
         repeats = int(min(max(remaining_s // max(round_s, 1e-6), config.min_repeats), config.max_repeats))
+        planned = len(variants) * (1 + repeats)
+        passes = len(variants)
         times: dict[str, list[float]] = {name: [] for name in variants}
         for repeat in range(repeats):
             for name, model in variants.items():
                 times[name].append(time_forward(model, input_ids, config.threads))
-                yield LatencyEvent(min(elapsed() / config.budget_s, 1.0),
+                passes += 1
+                yield LatencyEvent(work_done(index, passes, planned),
                                    f"batch {batch}, seq {seq_len}: repeat {repeat + 1}/{repeats}, {name}", list(rows))
         base_median = None
         for name, values in times.items():
             rows.append(summarize(name, batch, seq_len, values, base_median))
             if base_median is None:
                 base_median = rows[-1].median_ms
-    yield LatencyEvent(1.0, f"Done in {elapsed():.1f} s", list(rows))
+    yield LatencyEvent(1.0, f"Done in {elapsed():.1f} s", list(rows), done=True)

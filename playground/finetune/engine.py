@@ -18,6 +18,8 @@ LoRA update runs as one autograd function that keeps no copies of its input (`tr
 steps only the LoRA parameters, and the only host sync per step is the loss read for the progress
 event. By default each block is recomputed in backward (gradient checkpointing, as in the standard
 recipe). `stop` is checked between micro-batches; running out of memory mid-run becomes a ValueError.
+Every random draw (batch order, LoRA's A init, dropout masks) comes from private generators seeded
+from `config.seed`, never torch's global one: the same seed gives the same run whatever else runs.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from playground.finetune.planning import Plan
 from playground.finetune.result import FinetuneResult
 
 EventKind = Literal["start", "step", "eval", "done", "stopped", "waiting"]  # "waiting": from studio's queue
+DROPOUT_SEED_OFFSET = 2**32  # the run's dropout stream: seeded past every config seed, never an init stream
 
 
 @dataclass
@@ -77,15 +80,19 @@ def run_finetune(
     config: FinetuneConfig,
     examples: list[Example] | None = None,
     stop: threading.Event | None = None,
+    max_seconds: float | None = None,
 ) -> Iterator[FinetuneEvent]:
     """Validate, then train and yield events; the last one is "done" or "stopped" with the result.
 
-    Raises ValueError before any heavy work for a bad config, dataset or a run that would not fit,
-    and ValueError (after freeing everything) when the device runs out of memory mid-run.
+    Raises ValueError before any heavy work for a bad config, dataset, a run that would not fit, or one
+    whose training is estimated to take longer than `max_seconds`; and ValueError (after freeing
+    everything) when the device runs out of memory mid-run.
     """
     dataset = resolve_dataset(config, examples)
     tokenizer = models.load_tokenizer(config.model_id)
-    return _train(config, dataset, tokenizer, planning.plan(config, dataset, tokenizer), stop or threading.Event())
+    plan = planning.plan(config, dataset, tokenizer)
+    plan.check_work(max_seconds)
+    return _train(config, dataset, tokenizer, plan, stop or threading.Event())
 
 
 def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
@@ -98,7 +105,8 @@ def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
     fused = contextlib.ExitStack()  # each LoRA update as one autograd function, while training
     try:
         model = build_model(config, plan.gradient_checkpointing)
-        fused.enter_context(train_ops.fused_lora(model))
+        dropout = torch.Generator(device=device).manual_seed(DROPOUT_SEED_OFFSET + config.seed)
+        fused.enter_context(train_ops.fused_lora(model, dropout))
         trainable = [p for p in model.parameters() if p.requires_grad]
         trainable_params = sum(p.numel() for p in trainable)
         note = (f"; {plan.skipped} example(s) longer than max_length={config.max_length} left out"

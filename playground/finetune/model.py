@@ -13,6 +13,8 @@ gradients flow through the frozen dequantized weights into A and B only (peft's 
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from playground import models
@@ -27,16 +29,31 @@ def build_model(config: FinetuneConfig, gradient_checkpointing: bool = False):
     base = models.load_4bit(config.model_id, config.quant_type, config.double_quant, device=device)
     allow_inference_repacking(base, False)
     # prepare_model_for_kbit_training freezes the base and upcasts norms to float32. With gradient
-    # checkpointing it keeps only each block's input and recomputes the block in backward.
+    # checkpointing it keeps only each block's input and recomputes the block in backward (non-reentrant:
+    # `train_ops.fused_lora` gives the recomputation a context that replays the run's dropout draws).
     base = prepare_model_for_kbit_training(
         base,
         use_gradient_checkpointing=gradient_checkpointing,
         gradient_checkpointing_kwargs={"use_reentrant": False},
     )
-    torch.manual_seed(config.seed)  # LoRA's A init
     lora = LoraConfig(r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout,
                       target_modules=list(config.target_modules), bias="none", task_type="CAUSAL_LM")
-    return get_peft_model(base, lora)
+    model = get_peft_model(base, lora)
+    init_lora_a(model, config.seed, device)
+    return model
+
+
+@torch.no_grad()
+def init_lora_a(model, seed: int, device: str) -> None:
+    """Every LoRA A drawn again as peft draws it (kaiming-uniform with a = √5: U(±1/√d_in)), in module order, from
+    a private generator seeded with `seed`: the init depends on the seed only, not on torch's global RNG."""
+    from peft.tuners.lora import LoraLayer
+
+    generator = torch.Generator(device=device).manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, LoraLayer):
+            for lora_a in module.lora_A.values():
+                torch.nn.init.kaiming_uniform_(lora_a.weight, a=math.sqrt(5), generator=generator)
 
 
 def allow_inference_repacking(model, allowed: bool) -> None:

@@ -35,11 +35,18 @@ class Plan:
     gradient_checkpointing: bool  # "auto" resolved
     estimated_seconds: float
 
+    def check_work(self, max_seconds: float | None) -> None:
+        """A ValueError naming the estimate and the cap when the training would take longer than `max_seconds`."""
+        if max_seconds is not None and self.estimated_seconds > max_seconds:
+            raise ValueError(
+                f"this run is estimated at {self.estimated_seconds:,.0f} s of training on "
+                f"{self.estimate.device}, more than the {max_seconds:,.0f} s one run may take on this server "
+                "(PLAYGROUND_MAX_RUN_SECONDS): lower steps, batch size, gradient accumulation or max length"
+            )
+
 
 def model_shape(model_id: str) -> ModelShape:
-    from transformers import AutoConfig
-
-    return ModelShape.from_config(AutoConfig.from_pretrained(models.model_dir(model_id), trust_remote_code=False))
+    return ModelShape.from_config(models.model_config(model_id))  # config.json only, no weights downloaded
 
 
 def plan(config: FinetuneConfig, dataset: Dataset, tokenizer) -> Plan:

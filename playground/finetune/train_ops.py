@@ -26,11 +26,19 @@
    numbers instead of n), and the update is added to the base output inside one `addmm`. The
    arithmetic, the init, the parameters and the saved adapter are peft's: only the bookkeeping of
    the training step changes.
+
+   The masks come from the run's own `torch.Generator`, not the global one, so another request drawing
+   random numbers at the same time cannot change a fine-tune. Gradient checkpointing runs a block's
+   forward again in backward and restores only the global RNG for it; `fused_lora` therefore hands each
+   checkpoint a `context_fn` that notes the generator's state when the block's forward begins, rewinds
+   the generator to it for the recomputation (the same masks, in the same order) and puts it back after
+   (the run's stream goes on as if nothing was recomputed).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import types
 from typing import Iterator
@@ -129,8 +137,9 @@ def answer_token_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tens
 
 # --------------------------------------------------------------------------- 2. the LoRA branch
 
-def dropout_mask(shape: torch.Size, p: float, device: torch.device) -> torch.Tensor:
-    """A bool keep-mask of independent draws with P(keep) = 1 − p.
+def dropout_mask(shape: torch.Size, p: float, device: torch.device,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+    """A bool keep-mask of independent draws with P(keep) = 1 − p, from `generator` (torch's global one if None).
 
     On a CPU, with p ≤ 0.15, it draws where the dropped elements are rather than a number per element:
     the gaps between drops of a Bernoulli(p) sequence are Geometric(p), ⌊log U / log(1 − p)⌋ for U
@@ -139,20 +148,21 @@ def dropout_mask(shape: torch.Size, p: float, device: torch.device) -> torch.Ten
     """
     count = math.prod(shape)
     if device.type == "cpu" and p <= 0.15:
-        return _mask_from_gaps(count, p).view(shape)
+        return _mask_from_gaps(count, p, generator).view(shape)
     int64 = torch.iinfo(torch.int64)
-    bits = torch.randint(int64.min, int64.max, ((count + 1) // 2,), dtype=torch.int64, device=device)
+    bits = torch.randint(int64.min, int64.max, ((count + 1) // 2,), dtype=torch.int64, device=device,
+                         generator=generator)
     threshold = round(p * 2**32) - 2**31  # an int32 below it with probability p
     return (bits.view(torch.int32)[:count] >= threshold).view(shape)
 
 
-def _mask_from_gaps(count: int, p: float) -> torch.Tensor:
+def _mask_from_gaps(count: int, p: float, generator: torch.Generator | None) -> torch.Tensor:
     expected = count * p
     draws = int(expected + 6 * math.sqrt(expected * (1 - p)) + 16)  # almost always enough at once
     mask = torch.ones(count + 1, dtype=torch.bool)  # the extra element catches drops past the end
     last = -1.0  # position of the latest drop
     while last < count:
-        log_uniform = torch.rand(draws, dtype=torch.float64).neg_().log1p_()  # log U, U in (0, 1]
+        log_uniform = torch.rand(draws, dtype=torch.float64, generator=generator).neg_().log1p_()  # log U, U in (0, 1]
         steps = log_uniform.div_(math.log1p(-p)).floor_().add_(1)  # gap to the next drop, plus one
         positions = steps.cumsum_(0).add_(last)  # float64 counts exactly to 2^53
         last = float(positions[-1])
@@ -171,9 +181,9 @@ class _LoraUpdate(torch.autograd.Function):
     """base + (dropout(x)·Aᵀ)·Bᵀ·scaling, the sum in one `addmm`; saves x, the bool mask and the rank-r activation."""
 
     @staticmethod
-    def forward(ctx, base, x, lora_a, lora_b, scaling: float, p: float):
+    def forward(ctx, base, x, lora_a, lora_b, scaling: float, p: float, generator: torch.Generator | None):
         d_out, d_in = lora_b.shape[0], lora_a.shape[1]
-        mask = dropout_mask(x.shape, p, x.device) if p > 0 else None
+        mask = dropout_mask(x.shape, p, x.device, generator) if p > 0 else None
         hidden = _kept(x, mask, lora_a.dtype).reshape(-1, d_in) @ lora_a.t()  # (N, r)
         if mask is not None:
             hidden.mul_(1 / (1 - p))  # inverted dropout's scale, as nn.Dropout
@@ -201,7 +211,7 @@ class _LoraUpdate(torch.autograd.Function):
             grad_a = grad_hidden.t() @ _kept(x, mask, lora_a.dtype).reshape(-1, d_in)  # (r, d_in)
         if ctx.needs_input_grad[1]:
             grad_x = _kept((grad_hidden @ lora_a).view(x.shape), mask, x.dtype)  # (…, d_in)
-        return grad_out, grad_x, grad_a, grad_b, None, None
+        return grad_out, grad_x, grad_a, grad_b, None, None, None
 
 
 def _fused_forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
@@ -222,7 +232,7 @@ def _fused_forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
     dropout = self.lora_dropout[name]
     p = dropout.p if isinstance(dropout, nn.Dropout) and dropout.training else 0.0
     return _LoraUpdate.apply(self.base_layer(x), x, self.lora_A[name].weight, self.lora_B[name].weight,
-                             self.scaling[name], p)
+                             self.scaling[name], p, self.dropout_generator)
 
 
 def peft_lora_layers(model) -> list[nn.Module]:
@@ -233,14 +243,47 @@ def peft_lora_layers(model) -> list[nn.Module]:
             and isinstance(getattr(module, "lora_A", None), nn.ModuleDict)]
 
 
+class _Rewind:
+    """Around a checkpoint's recomputation: `generator` restarts from `state`, then goes on from where it was."""
+
+    def __init__(self, generator: torch.Generator, state: torch.Tensor):
+        self.generator, self.state = generator, state
+
+    def __enter__(self) -> None:
+        self.resume = self.generator.get_state()
+        self.generator.set_state(self.state)
+
+    def __exit__(self, *exc) -> None:
+        self.generator.set_state(self.resume)
+
+
+def _replay_draws(generator: torch.Generator) -> tuple[contextlib.AbstractContextManager, _Rewind]:
+    """A checkpoint `context_fn`, called as the checkpointed forward begins: the recomputation redraws its masks."""
+    return contextlib.nullcontext(), _Rewind(generator, generator.get_state())
+
+
 @contextlib.contextmanager
-def fused_lora(model) -> Iterator[int]:
-    """Within the block, every LoRA Linear of `model` adds its update with `_LoraUpdate`; yields how many."""
+def fused_lora(model, generator: torch.Generator | None = None) -> Iterator[int]:
+    """Within the block, every LoRA Linear of `model` adds its update with `_LoraUpdate`; yields how many.
+
+    Dropout masks are drawn from `generator` (torch's global RNG if None); with a generator, the model's
+    gradient checkpointing (non-reentrant, as `build_model` sets it) replays the generator's draws as well.
+    """
     layers = [module for module in peft_lora_layers(model) if type(module).__name__ in ("Linear", "Linear4bit")]
     for module in layers:
         module.forward = types.MethodType(_fused_forward, module)
+        module.dropout_generator = generator
+    checkpointed = [module for module in model.modules() if "_gradient_checkpointing_func" in vars(module)]
+    originals = [module._gradient_checkpointing_func for module in checkpointed]
+    if generator is not None:
+        for module, checkpoint in zip(checkpointed, originals):
+            module._gradient_checkpointing_func = functools.partial(
+                checkpoint, context_fn=functools.partial(_replay_draws, generator))
     try:
         yield len(layers)
     finally:
         for module in layers:
             module.__dict__.pop("forward", None)
+            module.__dict__.pop("dropout_generator", None)
+        for module, checkpoint in zip(checkpointed, originals):
+            module._gradient_checkpointing_func = checkpoint

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import gc
+import queue
+import threading
 import time
 
 import gradio as gr
@@ -17,7 +19,7 @@ import pandas as pd
 from playground import models
 from playground.adapters import plots as adapter_plots
 from playground import adapters as A
-from playground.adapters.latency import LatencyConfig, default_latency_config, measure_latency
+from playground.adapters.latency import BEFORE_DONE, LatencyConfig, default_latency_config, measure_latency
 from playground.checks import config_from_form, parse_number, parse_whole_number
 from playground.ui.common import Form, model_dropdown, user_errors
 from playground.ui.strings import t
@@ -35,9 +37,7 @@ LATENCY_COLUMNS = ["variant", "batch", "seq", "median ms", "IQR ms", "min–max 
 
 @functools.lru_cache(maxsize=8)
 def _model_config(model_id: str):
-    from transformers import AutoConfig
-
-    return AutoConfig.from_pretrained(models.model_dir(model_id), trust_remote_code=False)
+    return models.model_config(model_id)  # config.json only: a Hub id's weights are not downloaded to count
 
 
 def _model_id(values: dict) -> str:
@@ -99,56 +99,151 @@ def compare_methods(values: dict):
     return paths, param_frame(table), sweep
 
 
-def _status(fraction: float, message: str, elapsed: float, budget: float) -> str:
-    filled = int(round(20 * fraction))
-    return (f"`{'▓' * filled}{'░' * (20 - filled)}` {100 * fraction:.0f}% of the {budget:.0f} s latency budget · "
-            f"{elapsed:.0f} s elapsed (copies and checks included) · {message}")
+PHASES = ("idle", "loading", "building", "measuring", "done", "stopped", "failed")
+REFRESH_S = 1.0  # while a step reports nothing, the status still refreshes (its elapsed time) this often
+
+
+def _status(phase: str, message: str = "", elapsed: float | None = None, fraction: float | None = None,
+            of: str = "", budget: float | None = None) -> str:
+    """The latency run's status line: the phase first (machine-readable as class phase-<name>), then the
+    share of the phase's work done, what is happening now and the time since the click.
+
+    The percentage is floored, so it reads 100% only once its work is done."""
+    if phase not in PHASES:
+        raise ValueError(f"unknown phase {phase!r}")
+    parts = [f'<strong class="adapters-phase phase-{phase}">{t(f"adapters.phase_{phase}")}</strong>']
+    if fraction is not None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        percent = int(100 * fraction + 1e-9)  # floored (the epsilon keeps 0.29 at 29, not 28)
+        filled = percent // 5
+        parts.append(f"`{'▓' * filled}{'░' * (20 - filled)}` {percent}% {of}".rstrip())
+    if message:
+        parts.append(message)
+    if elapsed is not None:
+        parts.append(t("adapters.elapsed").format(elapsed=elapsed))
+    if budget is not None:
+        parts.append(t("adapters.budget_note").format(budget=budget))
+    return " · ".join(parts)
+
+
+_FINISHED = object()
+
+
+def _in_background(name: str, work, show):
+    """Generator: runs `work(report)` on its own thread and yields `show(fraction, message)` for each
+    progress report, and again every REFRESH_S while it reports nothing; returns what `work` returns
+    (raises what it raises).
+
+    A generator cannot yield from inside a callback, so the callback queues the reports and this
+    generator, on the handler's side, waits for them. If the run is stopped, the thread still ends
+    its step (a model load then lands in the shared cache for the next run)."""
+    reports: queue.SimpleQueue = queue.SimpleQueue()
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work(lambda fraction, message: reports.put((fraction, message)))
+        except BaseException as err:  # noqa: BLE001 - handed to the generator, raised there
+            outcome["error"] = err
+        finally:
+            reports.put(_FINISHED)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    fraction, message = 0.0, ""
+    while True:
+        try:
+            report = reports.get(timeout=REFRESH_S)
+        except queue.Empty:
+            yield show(fraction, message)  # nothing new: refresh the elapsed time
+            continue
+        if report is _FINISHED:
+            break
+        fraction, message = report
+        yield show(fraction, message)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 @user_errors
 def measure_methods(values: dict):
-    """Generator: validates, builds the variants, runs the checks, then measures latency between yields.
+    """Generator: validates, loads the model, builds the variants, runs the checks, then measures latency,
+    yielding a status between steps and while each one runs.
 
-    Yields (status, checks table, latency table, latency figure, parameter table)."""
+    Yields (status, checks table, latency table, latency figure, parameter table). The status names the
+    phase: loading (with the load's progress; the first use of the bundled model converts its GGUF), building
+    (copies and checks), measuring (percent of the forward passes done), then done; Stop shows stopped, and an
+    error shows failed before its message."""
     if values["source"] == "custom":
         raise ValueError(t("adapters.custom_no_latency"))
     settings = config_from_form(A.MethodSettings, values)
     model_id = _model_id(values)
-    config = _model_config(model_id)
-    settings.check_for(config)
     device = models.default_device()
     latency_config = default_latency_config(device)
-    latency_config = LatencyConfig(latency_config.batch_sizes, latency_config.seq_lens, parse_number(values["budget"], "latency budget"),
-                                   latency_config.min_repeats, latency_config.max_repeats)
-    params = param_frame(A.parameter_table(config, settings))
+    latency_config = LatencyConfig(latency_config.batch_sizes, latency_config.seq_lens,
+                                   parse_number(values["budget"], "latency budget"), latency_config.min_repeats,
+                                   latency_config.max_repeats)
     started = time.perf_counter()
-    yield _status(0, f"loading {model_id}", 0, latency_config.budget_s), gr.skip(), gr.skip(), gr.skip(), params
 
-    loaded = models.load_model(model_id)
-    base = A.model_on(loaded.model, device)
-    input_ids = loaded.tokenizer(t("adapters.sample_text"), return_tensors="pt").input_ids.to(device)  # (1, T)
-    yield (_status(0, "building copies with adapters, LoRA and merged LoRA", time.perf_counter() - started,
-                   latency_config.budget_s), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+    def elapsed() -> float:
+        return time.perf_counter() - started
+
+    load = {"fraction": 0.0, "message": t("adapters.loading").format(model_id=model_id)}
+
+    def loading(fraction: float, message: str):
+        # never backwards across the two load steps, and below 100% until load_model has returned
+        load["fraction"] = max(load["fraction"], min(fraction, 0.99))
+        load["message"] = message or load["message"]
+        status = _status("loading", load["message"], elapsed(), load["fraction"], t("adapters.of_load"))
+        return status, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+    def building(_fraction: float, _message: str):
+        return _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+    yield loading(0.0, "")
+    base = None
     variants = {}
     try:
-        variants, checks = A.build_variants(base, settings, input_ids)
+        def folder_and_config(report):
+            if model_id in (models.BUNDLED_ID, models.TINY_ID):  # built on first use (the GGUF conversion)
+                models.model_dir(model_id, report)
+            return _model_config(model_id)
+
+        # the config before the weights, so the settings are checked before the load
+        config = yield from _in_background("adapters-config", folder_and_config, loading)
+        settings.check_for(config)
+        params = param_frame(A.parameter_table(config, settings))
+        loaded = yield from _in_background("adapters-load", lambda report: models.load_model(model_id, report),
+                                           loading)
+        base = A.model_on(loaded.model, device)
+        input_ids = loaded.tokenizer(t("adapters.sample_text"), return_tensors="pt").input_ids.to(device)  # (1, T)
+        yield _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), params
+        variants, checks = yield from _in_background(
+            "adapters-build", lambda _report: A.build_variants(base, settings, input_ids), building)
         checks_table = checks_frame(checks)
-        yield (_status(0, "checks done; measuring", time.perf_counter() - started, latency_config.budget_s),
-               checks_table, gr.skip(), gr.skip(), gr.skip())
+        yield (_status("measuring", t("adapters.checks_done"), elapsed(), 0.0, t("adapters.of_passes"),
+                       latency_config.budget_s), checks_table, gr.skip(), gr.skip(), gr.skip())
         finished = 0
         for event in measure_latency(variants, latency_config):
-            status = _status(event.fraction, event.message, time.perf_counter() - started, latency_config.budget_s)
-            if event.fraction == 1.0:  # the last yield carries every table, for API callers
+            if event.done:  # the last yield carries every table, for API callers
+                status = _status("done", event.message, elapsed(), event.fraction, t("adapters.of_passes"))
                 yield status, checks_table, latency_frame(event.rows), adapter_plots.latency_figure(event.rows), params
-            elif len(event.rows) != finished:
+                continue
+            status = _status("measuring", event.message, elapsed(), min(event.fraction, BEFORE_DONE),
+                             t("adapters.of_passes"), latency_config.budget_s)
+            if len(event.rows) != finished:
                 finished = len(event.rows)
                 yield (status, gr.skip(), latency_frame(event.rows), adapter_plots.latency_figure(event.rows),
                        gr.skip())
             else:
                 yield status, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    except Exception as err:  # noqa: BLE001 - shown in the status, then raised for the message
+        detail = str(err) if isinstance(err, ValueError) else t("adapters.failed_detail")
+        yield _status("failed", detail, elapsed()), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        raise
     finally:
         variants.clear()
-        del base
+        base = None  # noqa: F841 - the copies and the moved model go before the collection
         gc.collect()
 
 
@@ -207,7 +302,8 @@ def create_adapters_tab() -> None:
         form["budget"] = gr.Slider(5, 60, value=30, step=5, label=t("adapters.budget"), elem_id="adapters-budget")
         measure = gr.Button(t("adapters.measure"), variant="primary", elem_id="adapters-measure")
         stop = gr.Button(t("adapters.stop"), variant="stop", elem_id="adapters-stop")
-    status = gr.Markdown(t("adapters.status_idle"), label=t("adapters.status_label"), elem_id="adapters-status")
+    status = gr.Markdown(_status("idle", t("adapters.status_idle")), label=t("adapters.status_label"),
+                         elem_id="adapters-status")
     checks = gr.Dataframe(headers=CHECK_COLUMNS, label=t("adapters.checks"), interactive=False, wrap=True,
                           elem_id="adapters-checks", column_widths=["26%", "9%", "9%", "8%", "40%", "8%"])
     latency_plot = gr.Plot(label=t("adapters.latency_plot_label"), show_label=False, elem_id="adapters-latency-plot")
@@ -227,5 +323,5 @@ def create_adapters_tab() -> None:
         api_name="adapter_vs_lora", concurrency_id="adapter_latency", concurrency_limit=1,
         show_progress="minimal",
     )
-    stop.click(lambda: t("adapters.stopped"), None, status, cancels=[measuring], queue=False,
-               api_visibility="private")
+    stop.click(lambda: _status("stopped", t("adapters.stopped_detail")), None, status, cancels=[measuring],
+               queue=False, api_visibility="private")

@@ -139,6 +139,23 @@ ADAPTERS: dict[str, str] = {
         "Latency needs real weights: choose 'Model from the list' (a custom shape only has counts)."
     ),
     "adapters.stopped": "Stopped.",
+    # The latency run's status line starts with its phase (the page marks it with class phase-<name>).
+    "adapters.phase_idle": "Ready",
+    "adapters.phase_loading": "Step 1 of 3: loading the model",
+    "adapters.phase_building": "Step 2 of 3: building the copies and checking them",
+    "adapters.phase_measuring": "Step 3 of 3: measuring latency",
+    "adapters.phase_done": "Finished",
+    "adapters.phase_stopped": "Stopped.",
+    "adapters.phase_failed": "Failed",
+    "adapters.of_load": "of the model load",
+    "adapters.of_passes": "of the forward passes",
+    "adapters.elapsed": "{elapsed:.0f} s since the click",
+    "adapters.budget_note": "budget {budget:.0f} s for the timing",
+    "adapters.loading": "Loading {model_id}",
+    "adapters.building": "Copying the model into base + adapters, base + LoRA and base + LoRA merged, then comparing their logits",
+    "adapters.checks_done": "Checks done (table below); warming up",
+    "adapters.stopped_detail": "The run was cancelled; the tables keep what finished before.",
+    "adapters.failed_detail": "See the message at the corner of the page.",
     "adapters.sample_text": "Adapters run in series after a sublayer; LoRA runs beside the frozen weight and merges into it.",
 }
 
@@ -188,6 +205,8 @@ STUDIO: dict[str, str] = {
     "studio.stop": "Stop",
     "studio.progress": "### Progress",
     "studio.idle": "Not started. The estimate above says what the run will need.",
+    "studio.restored": "Welcome back: this session's {count} run(s) are in the picker below, the latest one's loss curve here.",
+    "studio.restored_running": "A fine-tune of this session is still running: it appears in the picker below when it ends.",
     "studio.loss_plot": "Loss",
     "studio.summary": "Run summary",
     "studio.compare": "### Compare",

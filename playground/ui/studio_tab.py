@@ -4,17 +4,24 @@ Long event (`finetune`, concurrency id "finetune"): a generator that waits in th
 (showing its position), then streams progress and the loss curve, and ends with the run's summary.
 Quick events: `finetune_estimate` (memory and time before the run), `finetune_stop`, `compare`
 (prompt → full precision / 4-bit base / 4-bit + LoRA answers and the held-out metric table),
-`export_adapter` (the run's adapter as a zip). Every state lives in `playground.studio`, keyed
-by the Gradio session; closing the tab stops the session's run and deletes its files.
+`export_adapter` (the run's adapter as a zip), `open_session` (an owner token and its runs). Every
+state lives in `playground.studio`, keyed by the owner token the server issues and the browser keeps
+(`gr.BrowserState`): a reload finds its runs again; an API client without a token gets one session per
+connection. Sessions idle past the TTL are reaped in the background.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
+from collections import OrderedDict
 from dataclasses import asdict
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
+from gradio.utils import get_upload_folder
 
 from playground import datasets, models
 from playground.checks import QUANT_TYPES, config_from_form, parse_whole_number
@@ -25,7 +32,13 @@ from playground.studio import Studio, loss_figure, summary_json
 from playground.ui.common import Form, model_dropdown, user_errors
 from playground.ui.strings import t
 
-STUDIO = Studio()
+# Session folders live inside Gradio's file cache, so an export is served from its session's folder as it is
+# and its link stops working once the session is reaped.
+STUDIO = Studio(root=Path(get_upload_folder()) / "peft-playground-studio")
+_REAPER: list = []  # the background reaper, started with the first Studio tab
+REFRESH_S = 0.5  # the progress and loss curve redraw at most this often (a fast run would keep a page busy)
+PARSED_KEEP = 16  # parsed uploads and pastes kept, by content, so settings changes do not parse them again
+_parsed: OrderedDict[str, list[datasets.Example]] = OrderedDict()
 SOURCES = ("builtin", "upload", "paste")
 DATA_NAMES = ("model_id", "source", "upload", "pasted", "dataset")  # the form's other widgets are run settings
 CHECKPOINTING = ("on", "auto")  # recompute activations in backward / keep them when the run fits that way
@@ -33,11 +46,26 @@ ANSWER_COLUMNS = ["studio.col.prompt", "studio.col.full", "studio.col.base", "st
 METRIC_COLUMNS = ["studio.col.metric", "studio.col.full", "studio.col.base", "studio.col.lora"]
 
 
-def _session(request: gr.Request | None) -> str:
-    session_id = getattr(request, "session_hash", None)
-    if not session_id:
-        raise ValueError("no browser session: reload the page")
-    return session_id
+def _owner(owner: str | None, request: gr.Request | None) -> str:
+    """Whose runs these are: the browser's owner token (a live session's), else one session per API connection."""
+    if owner:
+        STUDIO.session(owner)  # refuses an ended session with a message
+        return owner
+    session_hash = getattr(request, "session_hash", None)
+    if not session_hash:
+        raise ValueError("no session: reload the page")
+    return STUDIO.session_for(f"api:{session_hash}").owner
+
+
+def _parse_once(key: str, parse) -> list[datasets.Example]:
+    """`parse()`'s examples, parsed once per content (`key`) and kept for the next settings change."""
+    if key in _parsed:
+        _parsed.move_to_end(key)
+        return _parsed[key]
+    examples = _parsed[key] = parse()
+    while len(_parsed) > PARSED_KEEP:
+        _parsed.popitem(last=False)
+    return examples
 
 
 def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None:
@@ -49,7 +77,11 @@ def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None
     if source == "paste":
         if not (pasted or "").strip():
             raise ValueError("paste a few examples first (instruction ||| response, one per line)")
-        return datasets.parse_pasted(pasted)
+        size = len(pasted) if len(pasted) > LIMITS.max_upload_bytes else len(pasted.encode())
+        if size > LIMITS.max_upload_bytes:
+            raise ValueError(f"the pasted text is {size:,} bytes or more; the limit is {LIMITS.max_upload_bytes:,} "
+                             "bytes, as for an upload")
+        return _parse_once("paste:" + hashlib.sha256(pasted.encode()).hexdigest(), lambda: datasets.parse_pasted(pasted))
     if not upload:
         raise ValueError("upload a .jsonl or .csv file first")
     path = upload if isinstance(upload, str) else upload.name
@@ -57,7 +89,9 @@ def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None
     if size > LIMITS.max_upload_bytes:
         raise ValueError(f"the file is {size:,} bytes; the limit is {LIMITS.max_upload_bytes:,} bytes")
     with open(path, "rb") as handle:
-        return datasets.parse_upload(os.path.basename(path), handle.read())
+        data = handle.read()
+    key = "upload:" + hashlib.sha256(data).hexdigest() + os.path.splitext(path)[1]
+    return _parse_once(key, lambda: datasets.parse_upload(os.path.basename(path), data))
 
 
 def build_config(values: dict) -> FinetuneConfig:
@@ -85,6 +119,7 @@ def estimate_markdown(values: dict) -> str:
         config = build_config(values)
         data = resolve_dataset(config, _data(values))
         run_plan = plan(config, data, models.load_tokenizer(config.model_id))
+        run_plan.check_work(LIMITS.max_run_seconds)
     except ValueError as err:
         return f"⚠️ {err}"
     estimate, checkpointing = run_plan.estimate, run_plan.gradient_checkpointing
@@ -117,92 +152,132 @@ def _progress_html(step: int, total: int, text: str) -> str:
     )
 
 
-def _run_choices(session_id: str) -> list[tuple[str, str]]:
-    return [(t("studio.no_adapter"), "")] + [(run.label, run.run_id) for run in STUDIO.runs(session_id)]
+def _run_choices(owner: str) -> list[tuple[str, str]]:
+    return [(t("studio.no_adapter"), "")] + [(run.label, run.run_id) for run in STUDIO.runs(owner)]
 
 
 @user_errors
-def finetune(values: dict, request: gr.Request = None):
+def finetune(values: dict, owner: str | None = None, request: gr.Request = None):
     """Stream a fine-tune: progress HTML, loss curve, summary JSON, run picker."""
-    session_id = _session(request)
+    owner = _owner(owner, request)
     config = build_config(values)
-    examples = _data(values)
+    yield from _stream(owner, STUDIO.finetune(owner, config, _data(values)), config.steps)
+
+
+@user_errors
+def follow_run(owner: str | None = None, request: gr.Request = None):
+    """After a reload: the session's fine-tune that is still running, streamed from where it is now."""
+    owner = _owner(owner, request)
+    job = STUDIO.session(owner).job
+    if job is None or job.finished:
+        return
+    seen = list(job.events)
+    yield from _stream(owner, job.follow(len(seen)), job.total_steps, seen)
+
+
+def _stream(owner: str, events, total_steps: int, seen: list | None = None):
+    """(progress, loss figure, summary, run picker) for each event; `seen` events only rebuild the curve."""
     history: list[dict] = []
     trainable = 0
-    for event in STUDIO.finetune(session_id, config, examples):
+    for event in seen or ():
+        trainable, _ = _account(event, history, trainable)
+    if seen:
+        yield _progress_html(seen[-1].step, total_steps, t("studio.restored_running")), loss_figure(history), \
+            gr.skip(), gr.skip()
+    shown = 0.0  # when the page was last updated
+    for event in events:
+        trainable, text = _account(event, history, trainable)
+        if event.kind == "step" and event.step < total_steps and time.monotonic() - shown < REFRESH_S:
+            continue  # a fast run's steps go into the curve; the page redraws at most every REFRESH_S
+        shown = time.monotonic()
         if event.kind == "waiting":
-            yield _progress_html(0, config.steps, event.message), gr.skip(), gr.skip(), gr.skip()
-        elif event.kind == "start":
-            trainable = event.trainable_params
-            text = f"loaded · {event.message} · about {event.estimated_seconds:.0f} s of training · {event.estimate.summary()}"
-            yield _progress_html(0, config.steps, text), loss_figure(history), gr.skip(), gr.skip()
-        elif event.kind in ("step", "eval"):
-            if event.kind == "step":
-                history.append({"step": event.step, "loss": event.loss})
-            else:
-                history.append({"step": event.step, "eval_loss": event.eval_loss})
-            if event.kind == "step":
-                text = (f"step {event.step}/{event.total_steps} · loss {event.loss:.3f} · ETA {event.eta_s:.0f} s · "
-                        f"{event.tokens_per_s:.0f} tokens/s · peak memory {event.peak_memory_bytes / 2**20:,.0f} MiB · "
-                        f"{trainable:,} trainable parameters")
-            else:
-                metric = f" · metric {event.metric}" if event.metric else ""
-                text = f"held-out loss {event.eval_loss:.3f} at step {event.step}{metric}"
-            yield _progress_html(event.step, config.steps, text), loss_figure(history), gr.skip(), gr.skip()
+            yield _progress_html(0, total_steps, text), gr.skip(), gr.skip(), gr.skip()
+        elif event.kind in ("start", "step", "eval"):
+            yield _progress_html(event.step, total_steps, text), loss_figure(history), gr.skip(), gr.skip()
         else:
-            runs = STUDIO.runs(session_id)
+            runs = STUDIO.runs(owner)
             summary = summary_json(runs[-1]) if runs and event.result is not None else "{}"
             latest = runs[-1].run_id if runs else ""
-            text = event.message
-            result = event.result
-            if result is not None and result.metric_before and result.metric_after:
-                text += (f" · {result.dataset.metric_name} on held-out prompts: "
-                         f"{result.metric_before['score']:.2f} → {result.metric_after['score']:.2f}")
-            yield (_progress_html(event.step, config.steps, text), loss_figure(history), summary,
-                   gr.update(choices=_run_choices(session_id), value=latest))
+            yield (_progress_html(event.step, total_steps, text), loss_figure(history), summary,
+                   gr.update(choices=_run_choices(owner), value=latest))
+
+
+def _account(event, history: list[dict], trainable: int) -> tuple[int, str]:
+    """Adds the event to the loss history; returns the trainable count and the event's progress line."""
+    if event.kind == "start":
+        return event.trainable_params, (f"loaded · {event.message} · about {event.estimated_seconds:.0f} s of "
+                                        f"training · {event.estimate.summary()}")
+    if event.kind == "step":
+        history.append({"step": event.step, "loss": event.loss})
+        return trainable, (f"step {event.step}/{event.total_steps} · loss {event.loss:.3f} · ETA {event.eta_s:.0f} s · "
+                           f"{event.tokens_per_s:.0f} tokens/s · peak memory {event.peak_memory_bytes / 2**20:,.0f} "
+                           f"MiB · {trainable:,} trainable parameters")
+    if event.kind == "eval":
+        history.append({"step": event.step, "eval_loss": event.eval_loss})
+        metric = f" · metric {event.metric}" if event.metric else ""
+        return trainable, f"held-out loss {event.eval_loss:.3f} at step {event.step}{metric}"
+    text, result = event.message, event.result
+    if result is not None and result.metric_before and result.metric_after:
+        text += (f" · {result.dataset.metric_name} on held-out prompts: "
+                 f"{result.metric_before['score']:.2f} → {result.metric_after['score']:.2f}")
+    return trainable, text
 
 
 @user_errors
-def stop(request: gr.Request) -> str:
-    stopped = STUDIO.stop(_session(request))
+def stop(owner: str | None = None, request: gr.Request = None) -> str:
+    stopped = STUDIO.stop(_owner(owner, request))
     return gr.skip() if stopped else _progress_html(0, 0, "Nothing is running.")
 
 
 @user_errors
-def compare(values: dict, request: gr.Request = None):
+def compare(values: dict, owner: str | None = None, request: gr.Request = None):
     """Answers side by side, and the held-out metric table of the chosen run."""
-    session_id = _session(request)
+    owner = _owner(owner, request)
     decoding = config_from_form(Decoding, values)
     count = parse_whole_number(values["held_out"], "held-out prompts")
     run_id, model_id = values["run_id"], values["model_id"]
     if not 0 <= count <= 8:
         raise ValueError(f"held-out prompts must be from 0 to 8, got {count}")
-    run = STUDIO.run(session_id, run_id) if run_id else None
+    run = STUDIO.run(owner, run_id) if run_id else None
     data_name = run.summary["dataset"] if run else values["dataset"]
     test = datasets.built_in(data_name).test if data_name in datasets.BUILT_INS else ()
     prompts = [values["prompt"] or ""] + [item.user_text for item in test[:count]]
-    rows = STUDIO.compare(session_id, prompts, run_id or None, decoding, model_id=model_id)
+    rows = STUDIO.compare(owner, prompts, run_id or None, decoding, model_id=model_id)
     answers = pd.DataFrame([[r["prompt"], r["full_precision"], r["base_4bit"], r["lora_4bit"]] for r in rows],
                            columns=[t(key) for key in ANSWER_COLUMNS])
-    metric_rows = STUDIO.metrics_table(session_id, run_id) if run_id else []
+    metric_rows = STUDIO.metrics_table(owner, run_id) if run_id else []
     metrics = pd.DataFrame(metric_rows, columns=[t(key) for key in METRIC_COLUMNS])
     return answers, metrics
 
 
 @user_errors
-def export_adapter(run_id, request: gr.Request) -> str:
+def export_adapter(run_id, owner: str | None = None, request: gr.Request = None) -> str:
     if not run_id:
         raise ValueError("pick a run to download its adapter")
-    return str(STUDIO.export(_session(request), run_id))
+    return str(STUDIO.export(_owner(owner, request), run_id))
 
 
-def close_session(request: gr.Request) -> None:
-    session_id = getattr(request, "session_hash", None)
-    if session_id:
-        STUDIO.close(session_id)
+@user_errors
+def open_session(owner: str | None = None):
+    """The owner token of a live session (the given one, or a new one) and what the page shows of its runs:
+    after a reload, every run in the picker and the latest run's loss curve and summary."""
+    owner = STUDIO.open(owner or None)
+    runs = STUDIO.runs(owner)
+    picker = gr.update(choices=_run_choices(owner), value=runs[-1].run_id if runs else "")
+    if STUDIO.running(owner):
+        progress = _progress_html(0, 0, t("studio.restored_running"))
+    elif runs:
+        progress = _progress_html(1, 1, t("studio.restored").format(count=len(runs)))
+    else:
+        progress = _progress_html(0, 0, t("studio.idle"))
+    latest = runs[-1] if runs else None
+    figure = loss_figure(latest.summary["history"]) if latest else None
+    return owner, picker, progress, figure, summary_json(latest) if latest else ""
 
 
-def create_studio_tab(demo: gr.Blocks) -> None:
+def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> None:
+    """The tab; `owner` holds the server-issued owner token in the browser (created outside any tab, so
+    the browser restores it before the page's load events run)."""
     gr.Markdown(t("studio.intro"))
     defaults = preset_settings("quick")
     form = Form()  # the run's settings, by FinetuneConfig field name
@@ -299,12 +374,15 @@ def create_studio_tab(demo: gr.Blocks) -> None:
     gr.on([widget.change for widget in form.inputs()], form.handler(estimate_markdown), form.inputs(), estimate,
           api_name="finetune_estimate", trigger_mode="always_last")
     demo.load(form.handler(estimate_markdown), form.inputs(), estimate, api_name=False)
-    start.click(form.handler(finetune), form.inputs(), [progress, loss_plot, summary, ask["run_id"]],
+    demo.load(open_session, owner, [owner, ask["run_id"], progress, loss_plot, summary], api_name="open_session").then(
+        follow_run, owner, [progress, loss_plot, summary, ask["run_id"]], api_name="follow_run")
+    start.click(form.handler(finetune), [*form.inputs(), owner], [progress, loss_plot, summary, ask["run_id"]],
                 api_name="finetune", concurrency_id="finetune",
                 concurrency_limit=LIMITS.concurrent_finetunes + LIMITS.queue_size)
-    stop_button.click(stop, None, progress, api_name="finetune_stop")
+    stop_button.click(stop, owner, progress, api_name="finetune_stop")
     asked = ["prompt", "run_id", "held_out", "temperature", "seed", "max_new_tokens", "model_id", "dataset"]
-    compare_button.click(ask.handler(compare, asked), ask.inputs(asked), [answers, metrics], api_name="compare",
+    compare_button.click(ask.handler(compare, asked), [*ask.inputs(asked), owner], [answers, metrics], api_name="compare",
                          concurrency_id="compare", concurrency_limit=2)
-    export_button.click(export_adapter, ask["run_id"], download, api_name="export_adapter")
-    demo.unload(close_session)
+    export_button.click(export_adapter, [ask["run_id"], owner], download, api_name="export_adapter")
+    if not _REAPER:
+        _REAPER.append(STUDIO.start_reaper())

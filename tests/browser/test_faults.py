@@ -1,5 +1,6 @@
 """Faults a workshop or a public Space will see, against the real server: a tab closed mid-run, Stop
-mid-run, hostile uploads and paths. Each ends with a clear message or a clean stop, and the app goes on."""
+mid-run, hostile uploads and paths. Each ends with a clear message, a clean stop or a run that carries on
+for its owner, and the app goes on."""
 
 from __future__ import annotations
 
@@ -15,50 +16,51 @@ pytestmark = pytest.mark.browser
 
 
 def start_long_run(page, model_id: str) -> None:
-    """A run far longer than any test waits for (the step cap, on `model_id`)."""
+    """A run of the step cap's length on `model_id`, started and seen training."""
     open_tab(page, "QLoRA Studio")
-    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters", timeout=60_000)
+    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters")
     model = page.locator("#studio-model input")
     model.fill(model_id)
     model.press("Enter")
     set_number(page, "studio-steps", str(LIMITS.max_steps))
     set_number(page, "studio-eval-every", "0")
-    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters", timeout=60_000)
+    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters")
     page.locator("#studio-start").click()
-    wait_for_text(page, "#studio-progress", rf"step 1/{LIMITS.max_steps}", timeout=180_000)
+    wait_for_text(page, "#studio-progress", rf"step \d+/{LIMITS.max_steps}")
 
 
 def finish_short_run(page) -> None:
     open_tab(page, "QLoRA Studio")
     use_tiny_model(page)
     page.locator("#studio-start").click()
-    wait_for_text(page, "#studio-progress", r"saved as run1", timeout=150_000)
+    wait_for_text(page, "#studio-progress", r"saved as run1")
 
 
-def test_closing_the_tab_mid_run_stops_it_and_the_next_run_starts(browser, app_url):
-    # 500 steps of the real 135M model take over ten minutes here; the next user's run can only start
-    # (one fine-tune at a time) and finish within the timeout if closing the tab stopped this one.
-    leaving = browser.new_context()
-    page = leaving.new_page()
+def test_a_run_goes_on_when_its_tab_closes_and_the_reopened_page_follows_it(browser, app_url):
+    # The browser keeps the owner token the server issued (localStorage): a tab closed mid-run, or a reload,
+    # finds the same session; the run kept training meanwhile and the new page streams it to its end.
+    context = browser.new_context()
+    page = context.new_page()
     page.goto(app_url)
-    start_long_run(page, "bundled/SmolLM2-135M-Instruct")
-    leaving.close()
+    start_long_run(page, "tiny/llama")
+    page.close()
 
-    arriving = browser.new_context()
-    page = arriving.new_page()
+    page = context.new_page()
     page.goto(app_url)
-    finish_short_run(page)
-    assert "waiting" not in page.locator("#studio-progress").inner_text()
-    arriving.close()
+    open_tab(page, "QLoRA Studio")
+    wait_for_text(page, "#studio-progress", rf"step \d+/{LIMITS.max_steps}|saved as run1|1 run\(s\)")
+    wait_for_text(page, "#studio-progress", r"saved as run1|1 run\(s\)")
+    assert page.locator("#studio-run input").input_value().startswith("run1 · pirate · 500 steps")
+    context.close()
 
 
 def test_stop_mid_run_ends_cleanly_and_the_next_run_starts(page):
     start_long_run(page, "tiny/llama")
     page.locator("#studio-stop").click()
-    wait_for_text(page, "#studio-progress", r"stopped after \d+ of 500 steps", timeout=60_000)
+    wait_for_text(page, "#studio-progress", r"stopped after \d+ of 500 steps")
     use_tiny_model(page)
     page.locator("#studio-start").click()
-    wait_for_text(page, "#studio-progress", r"saved as run\d", timeout=150_000)
+    wait_for_text(page, "#studio-progress", r"saved as run\d")
 
 
 # --------------------------------------------------------------------------- uploads and paths, via the API
@@ -100,7 +102,11 @@ def test_oversized_upload_is_refused(client, tmp_path):
     path = tmp_path / "big.jsonl"
     line = b'{"instruction": "Say hi", "response": "Hi!"}\n'
     path.write_bytes(line * (LIMITS.max_upload_bytes // len(line) + 1))
-    assert f"the limit is {LIMITS.max_upload_bytes:,} bytes" in finetune_upload(client, handle_file(str(path)))
+    # the server announces its upload cap (Gradio's max_file_size), so the client refuses before sending;
+    # a raw upload over the cap is refused by the server itself (test_hosting.py)
+    with pytest.raises(ValueError, match=f"exceeds the maximum file size of {LIMITS.max_upload_bytes} bytes"):
+        client.predict(model_id="tiny/llama", source="upload", upload=handle_file(str(path)), pasted="",
+                       dataset="pirate", steps=2, api_name="/finetune")
 
 
 def test_a_server_path_is_never_read(client):
@@ -121,7 +127,10 @@ def test_the_studio_serves_only_its_own_sessions_files(tmp_path):
     from playground.studio import Studio
 
     studio = Studio(root=tmp_path)
+    owner = studio.open()
     for run_id in ("run1", "../../etc/passwd", "/etc/passwd"):
         with pytest.raises(ValueError, match="no run .* in this session"):
-            studio.export("someone", run_id)
+            studio.export(owner, run_id)
+    with pytest.raises(ValueError, match="this session has ended"):
+        studio.export("a-token-the-server-never-issued", "run1")
     assert [path.parent for path in tmp_path.iterdir()] == [tmp_path]  # only the session's own folder

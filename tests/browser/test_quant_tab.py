@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import assert_no_error, error_toast_text, open_tab, plots_rendered, screenshot
+from tests.browser.conftest import HANG_GUARD_MS, assert_no_error, error_toast_text, open_tab, plots_rendered, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ MAIN_PLOTS = ["#quant-histogram", "#quant-transfer", "#quant-error-histogram", "
               "#quant-code-usage"]
 
 
-def wait_for_summary(page, pattern: str, timeout: float = 120_000) -> None:
+def wait_for_summary(page, pattern: str, timeout: float = HANG_GUARD_MS) -> None:
     page.wait_for_function(
         "([selector, pattern]) => new RegExp(pattern).test(document.querySelector(selector)?.innerText ?? '')",
         arg=["#quant-summary", pattern],
@@ -22,7 +22,7 @@ def wait_for_summary(page, pattern: str, timeout: float = 120_000) -> None:
     )
 
 
-def wait_for_plots(page, timeout: float = 120_000) -> None:
+def wait_for_plots(page, timeout: float = HANG_GUARD_MS) -> None:
     for selector in MAIN_PLOTS:
         page.locator(f"{selector} .js-plotly-plot").first.wait_for(timeout=timeout)
 
@@ -45,7 +45,7 @@ def test_defaults_run_on_page_load_with_every_scheme(page):
     assert "4.5" in metrics
     assert plots_rendered(page, "#quant-plots") == 5
     page.locator("#quant-derivation").get_by_text("Where NF4's 16 levels come from").click()
-    page.locator("#quant-nf4-derivation .js-plotly-plot").wait_for(timeout=30_000)
+    page.locator("#quant-nf4-derivation .js-plotly-plot").wait_for(timeout=HANG_GUARD_MS)
     assert_no_error(page)
     screenshot(page, "quant")
 
@@ -85,10 +85,10 @@ def test_weights_of_the_bundled_model(page):
     wait_for_summary(page, r"65,536 values")
     choose(page, "#quant-source", "A weight matrix of the model")
     page.wait_for_function(
-        "() => (document.querySelector('#quant-layer input')?.value ?? '').includes('q_proj')", timeout=120_000
+        "() => (document.querySelector('#quant-layer input')?.value ?? '').includes('q_proj')", timeout=HANG_GUARD_MS
     )
     run(page)
-    wait_for_summary(page, r"576×576", timeout=120_000)
+    wait_for_summary(page, r"576×576")
     wait_for_plots(page)
     assert "NF4" in page.locator("#quant-metrics").inner_text()
     assert_no_error(page)
@@ -98,7 +98,7 @@ def test_whole_model_view(page):
     open_tab(page, "Quantization Lab")
     wait_for_summary(page, r"65,536 values")
     page.locator("#quant-run-model").click()
-    page.locator("#quant-layer-errors .js-plotly-plot").wait_for(timeout=180_000)
+    page.locator("#quant-layer-errors .js-plotly-plot").wait_for(timeout=HANG_GUARD_MS)
     memory = page.locator("#quant-memory").inner_text()
     assert "NF4 + double quantization" in memory and "538.06" in memory  # fp32 MB of SmolLM2-135M
     summary = page.locator("#quant-layer-summary").inner_text()
@@ -121,7 +121,7 @@ def test_bad_input_shows_a_message_and_the_app_keeps_serving(page):
     run(page)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.toast-body.error')].some(t => t.innerText.includes(\"'abc' is not a number\"))",
-        timeout=30_000,
+        timeout=HANG_GUARD_MS,
     )
     page.locator("#quant-numbers textarea").fill("1, 2, 3, 4, 5, 6, 7")
     run(page)

@@ -6,12 +6,12 @@ import zipfile
 
 import pytest
 
-from tests.browser.conftest import assert_no_error, error_toast_text, open_tab, plots_rendered, screenshot
+from tests.browser.conftest import HANG_GUARD_MS, assert_no_error, error_toast_text, open_tab, plots_rendered, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def wait_for_text(page, selector: str, pattern: str, timeout: float = 120_000) -> None:
+def wait_for_text(page, selector: str, pattern: str, timeout: float = HANG_GUARD_MS) -> None:
     page.wait_for_function(
         "([selector, pattern]) => new RegExp(pattern).test(document.querySelector(selector)?.innerText ?? '')",
         arg=[selector, pattern],
@@ -35,24 +35,24 @@ def use_tiny_model(page) -> None:
     set_number(page, "studio-steps", "4")
     set_number(page, "studio-eval-every", "2")
     set_number(page, "studio-lr", "0.05")
-    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters", timeout=60_000)
+    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters")
 
 
 def test_quick_finetune_compare_and_download(page, tmp_path):
     open_tab(page, "QLoRA Studio")
-    wait_for_text(page, "#studio-estimate", r"2,442,240 trainable LoRA parameters", timeout=60_000)
+    wait_for_text(page, "#studio-estimate", r"2,442,240 trainable LoRA parameters")
     use_tiny_model(page)
     page.locator("#studio-start").click()
-    wait_for_text(page, "#studio-progress", r"saved as run1", timeout=180_000)
+    wait_for_text(page, "#studio-progress", r"saved as run1")
     assert plots_rendered(page, "#studio-loss") == 1
     # the summary is a CodeMirror view: it renders only the lines inside the window, as a reader scrolls to it
     page.locator("#studio-summary").scroll_into_view_if_needed()
-    wait_for_text(page, "#studio-summary", r'"steps_done": 4', timeout=10_000)
+    wait_for_text(page, "#studio-summary", r'"steps_done": 4')
 
     page.locator("#studio-prompt textarea").fill("Say hello.")
     set_number(page, "studio-max-new-tokens", "8")  # the tiny model's weights are random: keep its babble short
     page.locator("#studio-compare").click()
-    wait_for_text(page, "#studio-answers", r"Say hello\.", timeout=120_000)
+    wait_for_text(page, "#studio-answers", r"Say hello\.")
     answers = page.locator("#studio-answers").inner_text()
     assert "full precision" in answers and "4-bit + LoRA" in answers
     wait_for_text(page, "#studio-metrics", r"exact-answer rate")
@@ -60,7 +60,7 @@ def test_quick_finetune_compare_and_download(page, tmp_path):
 
     page.locator("#studio-export").click()
     link = page.locator("#studio-download a").first
-    link.wait_for(timeout=60_000)
+    link.wait_for(timeout=HANG_GUARD_MS)
     with page.expect_download() as download_info:
         link.click()
     saved = tmp_path / "adapter.zip"
@@ -74,7 +74,7 @@ def test_quick_finetune_compare_and_download(page, tmp_path):
 
 def test_bad_settings_show_a_message_and_the_app_stays_up(page):
     open_tab(page, "QLoRA Studio")
-    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters", timeout=60_000)
+    wait_for_text(page, "#studio-estimate", r"trainable LoRA parameters")
     set_number(page, "studio-lr", "0")
     wait_for_text(page, "#studio-estimate", r"learning_rate must be in \(0, 1\]")
     page.locator("#studio-start").click()
@@ -86,8 +86,7 @@ def test_bad_settings_show_a_message_and_the_app_stays_up(page):
 
 def test_activation_setting_changes_the_estimate(page):
     open_tab(page, "QLoRA Studio")
-    wait_for_text(page, "#studio-estimate", r"activations recomputed in backward \(gradient checkpointing\)",
-                  timeout=60_000)
+    wait_for_text(page, "#studio-estimate", r"activations recomputed in backward \(gradient checkpointing\)")
     page.locator("#studio-checkpointing label", has_text="keep when they fit (fastest)").click()
     wait_for_text(page, "#studio-estimate", r"activations kept for backward \(fastest\)")
     page.locator("#studio-checkpointing").scroll_into_view_if_needed()

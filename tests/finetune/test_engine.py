@@ -102,6 +102,41 @@ def test_out_of_memory_mid_run_becomes_a_clear_message(tiny, monkeypatch):
         _last(ft.run_finetune(ft.FinetuneConfig(**{**TINY, "eval_examples": 0, "eval_every": 0})))
 
 
+def test_the_same_seed_gives_the_same_run_whatever_else_draws_random_numbers(tiny):
+    """Dropout 0.1 with the blocks recomputed in backward: the same losses and trained adapter while the global RNG
+    is reseeded between steps and another thread draws from it throughout."""
+    config = ft.FinetuneConfig(**{**TINY, "steps": 2, "dropout": 0.1, "eval_every": 0, "eval_examples": 0})
+
+    def run(between_steps=lambda: None) -> tuple[list[float], dict[str, torch.Tensor]]:
+        losses = []
+        for event in ft.run_finetune(config):
+            losses.append(event.loss)
+            between_steps()
+        lora = {name: p.detach().clone() for name, p in event.result.model.named_parameters() if "lora_" in name}
+        return losses, lora
+
+    alone, alone_lora = run()
+    started, done = threading.Event(), threading.Event()
+
+    def draw_globally():
+        while not done.is_set():
+            torch.manual_seed(int(torch.randint(0, 1000, ())))
+            torch.rand(1000)
+            started.set()
+
+    thread = threading.Thread(target=draw_globally)
+    thread.start()
+    started.wait()
+    try:
+        beside, beside_lora = run(lambda: torch.manual_seed(int(torch.randint(0, 1000, ()))))
+    finally:
+        done.set()
+        thread.join()
+    assert len([loss for loss in alone if loss is not None]) == 2 and beside == alone
+    assert beside_lora.keys() == alone_lora.keys()
+    assert all(torch.equal(beside_lora[name], alone_lora[name]) for name in alone_lora)
+
+
 def test_saved_adapter_reloads_with_peft_and_reproduces_outputs(tiny, tmp_path):
     from peft import PeftModel
 

@@ -129,13 +129,12 @@ def test_lora_branch_with_dropout_equals_peft_with_the_same_mask():
     grad_out = torch.randn(3, 5, 40)
     lora_a, lora_b = layer.lora_A["default"].weight, layer.lora_B["default"].weight
 
-    torch.manual_seed(7)
-    with train_ops.fused_lora(nn.ModuleList([layer])):
+    with train_ops.fused_lora(nn.ModuleList([layer]), torch.Generator().manual_seed(7)):
         fused = layer(x)
     fused_grads = torch.autograd.grad(fused, (x, lora_a, lora_b), grad_out)
 
-    torch.manual_seed(7)  # the same random bits: peft's arithmetic with this mask
-    mask = train_ops.dropout_mask(x.shape, 0.25, x.device)
+    # the same random bits: peft's arithmetic with this mask
+    mask = train_ops.dropout_mask(x.shape, 0.25, x.device, torch.Generator().manual_seed(7))
     assert 0.6 < mask.float().mean() < 0.9
     reference = layer.base_layer(x) + layer.lora_B["default"](layer.lora_A["default"](x * mask / 0.75)) * layer.scaling["default"]
     reference_grads = torch.autograd.grad(reference, (x, lora_a, lora_b), grad_out)
@@ -146,11 +145,19 @@ def test_lora_branch_with_dropout_equals_peft_with_the_same_mask():
 
 @pytest.mark.parametrize("p", [0.05, 0.5])
 def test_dropout_mask_keeps_one_minus_p(p):
-    torch.manual_seed(0)
-    mask = train_ops.dropout_mask(torch.Size([1000, 1000]), p, torch.device("cpu"))
+    mask = train_ops.dropout_mask(torch.Size([1000, 1000]), p, torch.device("cpu"), torch.Generator().manual_seed(0))
     assert mask.dtype == torch.bool and mask.shape == (1000, 1000)
     assert abs(mask.float().mean().item() - (1 - p)) < 0.002  # binomial std ≤ 0.0005 at a million draws
     assert 0.3 < mask[:, 0].float().mean() < 1 and mask.any(0).all()  # no row or column pattern
+
+
+@pytest.mark.parametrize("p", [0.05, 0.5])  # drop positions (geometric gaps), then 32 bits per element
+def test_dropout_mask_draws_from_its_generator_only(p):
+    state = torch.get_rng_state()
+    masks = [train_ops.dropout_mask(torch.Size([64, 300]), p, torch.device("cpu"), torch.Generator().manual_seed(seed))
+             for seed in (4, 4, 5)]
+    assert torch.equal(torch.get_rng_state(), state)
+    assert torch.equal(masks[0], masks[1]) and not torch.equal(masks[0], masks[2])
 
 
 def test_siblings_reading_one_input_keep_it_once_and_the_mask_as_bool():
@@ -180,13 +187,28 @@ def test_answer_token_loss_keeps_no_logits():
 
 @pytest.mark.parametrize("dropout", [0.0, 0.1])
 def test_checkpointed_training_gives_the_same_gradients(dropout):
-    """Recomputing a block replays its dropout masks (the RNG state is restored), so the gradients match."""
-    results = []
+    """Recomputing a block replays its dropout masks (the run's generator is rewound for it), so the gradients
+    match, and the generator then stands where it would without recomputation."""
+    results, states = [], []
     for checkpointing in (False, True):
         model, batch = _model_and_batch(dropout=dropout, checkpointing=checkpointing)
-        with train_ops.fused_lora(model):
-            torch.manual_seed(3)
+        generator = torch.Generator().manual_seed(3)
+        with train_ops.fused_lora(model, generator):
             results.append(_loss_and_grads(model, lambda: ft.batch_loss(model, batch)))
+        states.append(generator.get_state())
     (loss_kept, grads_kept), (loss_recomputed, grads_recomputed) = results
     torch.testing.assert_close(loss_recomputed, loss_kept)
     _assert_same_grads(grads_kept, grads_recomputed, atol=1e-5)
+    assert torch.equal(states[1], states[0])
+    assert torch.equal(states[0], torch.Generator().manual_seed(3).get_state()) == (dropout == 0)
+
+
+def test_fused_lora_restores_the_models_checkpointing():
+    model, _ = _model_and_batch(checkpointing=True)
+    checkpointed = {name: module._gradient_checkpointing_func for name, module in model.named_modules()
+                    if "_gradient_checkpointing_func" in vars(module)}
+    assert checkpointed
+    with train_ops.fused_lora(model, torch.Generator()):
+        pass
+    assert all(module._gradient_checkpointing_func is checkpointed[name]
+               for name, module in model.named_modules() if name in checkpointed)

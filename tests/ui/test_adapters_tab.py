@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import time
+
 import gradio as gr
 import pytest
 
@@ -64,6 +68,64 @@ def test_measure_on_the_tiny_model():
     assert (latency["median ms"] > 0).all()
     assert len(figure.data) > 4
     assert params[params.module == "total"].iloc[0]["trainable"] == 2 * 4 * ((64 + 64) + (64 + 32))
+
+
+def phase(status: str) -> str:
+    """The machine-readable phase the status line starts with (what the browser tests wait on)."""
+    found = re.match(r'<strong class="adapters-phase phase-(\w+)">', status)
+    assert found, status
+    return found.group(1)
+
+
+def percent(status: str) -> int | None:
+    found = re.search(r"` (\d+)% ", status)
+    return None if found is None else int(found.group(1))
+
+
+def test_measure_shows_each_phase_in_order_and_100_percent_only_at_the_end():
+    statuses = [outputs[0] for outputs in T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "budget": 5})]
+    phases = [phase(status) for status in statuses]
+    assert [name for name, _ in itertools.groupby(phases)] == ["loading", "building", "measuring", "done"]
+    assert statuses[0].startswith('<strong class="adapters-phase phase-loading">Step 1 of 3: loading the model')
+    assert f"Loading {models.TINY_ID}" in statuses[0]
+    measuring = [percent(s) for s, p in zip(statuses, phases) if p == "measuring"]
+    assert measuring[0] == 0 and all(0 <= value < 100 for value in measuring)
+    assert measuring == sorted(measuring)  # work done never goes back
+    assert max(measuring) >= 75  # the last setting's passes, not the time budget, drive it
+    assert all(percent(s) < 100 for s, p in zip(statuses, phases) if p == "loading")
+    assert percent(statuses[-1]) == 100 and "Done in" in statuses[-1] and len(statuses) - phases.index("done") == 1
+
+
+def test_loading_reports_the_model_load_while_it_runs(monkeypatch):
+    """A slow first load (the GGUF conversion) shows its own messages and a status that keeps refreshing."""
+    real_load = T.models.load_model
+
+    def slow_load(model_id, progress=None):
+        progress(0.05, "First use: converting the bundled GGUF")
+        time.sleep(0.5)  # quiet: the status refreshes on its own
+        progress(0.8, f"Loading {model_id}")
+        progress(1.0, f"{model_id} ready")
+        return real_load(model_id)
+
+    monkeypatch.setattr(T.models, "load_model", slow_load)
+    monkeypatch.setattr(T, "REFRESH_S", 0.05)
+    run = T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "budget": 5})
+    statuses = [outputs[0] for outputs in itertools.takewhile(lambda out: phase(out[0]) == "loading", run)]
+    run.close()
+    converting = [s for s in statuses if "First use: converting the bundled GGUF" in s]
+    assert len(converting) >= 3  # the report, then refreshes while the load is quiet
+    assert {percent(s) for s in converting} == {5}
+    assert percent(statuses[-1]) == 99  # "ready" is reported before load_model returns: not 100% yet
+    assert [percent(s) for s in statuses] == sorted(percent(s) for s in statuses)
+
+
+def test_a_failure_after_the_first_status_shows_failed_then_the_message():
+    seen = []
+    with pytest.raises(gr.Error, match="r must be at most"):
+        for outputs in T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "r": 999, "budget": 5}):
+            seen.append(outputs[0])
+    assert phase(seen[0]) == "loading"
+    assert phase(seen[-1]) == "failed" and "r must be at most" in seen[-1]
 
 
 def test_measure_refuses_a_custom_shape_with_a_message():

@@ -102,8 +102,9 @@ def test_finetune_handler_streams_and_lists_the_run_for_its_session_only(tiny):
     assert studio_tab.export_adapter("run1", request=request("ui-alice")).endswith("run1-adapter.zip")
     with pytest.raises(gr.Error, match="no run 'run1' in this session"):
         studio_tab.compare(ask("run1", held_out=0), request=request("ui-bob"))
-    studio_tab.close_session(request("ui-alice"))
-    assert studio_tab.STUDIO.runs("ui-alice") == []
+    studio_tab.STUDIO.close("api:ui-alice")  # what the reaper does once the session is idle past the TTL
+    with pytest.raises(ValueError, match="this session has ended"):
+        studio_tab.STUDIO.runs("api:ui-alice")
 
 
 def test_bad_input_becomes_a_message_not_a_traceback():
@@ -125,3 +126,51 @@ def test_the_app_exposes_the_studio_endpoints():
     demo = build_demo()
     names = {dependency.get("api_name") for dependency in demo.config["dependencies"]}
     assert {"finetune", "compare", "finetune_stop", "export_adapter", "finetune_estimate"} <= names
+
+
+def test_a_browser_owner_token_survives_a_reload(tiny):
+    owner, picker, progress, figure, summary = studio_tab.open_session("")
+    assert len(owner) >= 40 and picker["value"] == "" and summary == ""
+    outputs = list(studio_tab.finetune(form(), owner=owner, request=request("tab-1")))
+    assert "saved as run1" in outputs[-1][0]
+    # a reload: a new Gradio session (hash), the same token from the browser's storage
+    again, picker, progress, figure, summary = studio_tab.open_session(owner)
+    assert again == owner and picker["value"] == "run1" and ("run1 · sentiment · 3 steps · r=4", "run1") in picker["choices"]
+    assert "1 run(s)" in progress and [trace.name for trace in figure.data] == ["train", "held-out"]
+    assert '"steps_done": 3' in summary
+    answers, _ = studio_tab.compare(ask("run1"), owner=owner, request=request("tab-2"))
+    assert len(answers) == 2
+    assert studio_tab.export_adapter("run1", owner=owner, request=request("tab-2")).endswith("run1-adapter.zip")
+    # another connection without the token sees none of it
+    with pytest.raises(gr.Error, match="no run 'run1' in this session"):
+        studio_tab.export_adapter("run1", request=request("tab-3"))
+    studio_tab.STUDIO.close(owner)
+    with pytest.raises(gr.Error, match="this session has ended"):
+        studio_tab.export_adapter("run1", owner=owner, request=request("tab-2"))
+    assert studio_tab.open_session(owner)[0] != owner  # an ended session's token gets a new session
+
+
+def test_pasted_text_is_bounded_like_an_upload_and_parsed_once(monkeypatch):
+    from playground.settings import Limits
+
+    monkeypatch.setattr(studio_tab, "LIMITS", Limits(max_upload_bytes=100))
+    with pytest.raises(ValueError, match="the pasted text is 101 bytes or more; the limit is 100 bytes"):
+        studio_tab._examples("paste", None, "a ||| b\n" * 12 + "12345")
+    with pytest.raises(ValueError, match="the pasted text is 102 bytes"):
+        studio_tab._examples("paste", None, "ü" * 51)  # 51 characters, 102 bytes
+    calls = []
+    original = studio_tab.datasets.parse_pasted
+    monkeypatch.setattr(studio_tab.datasets, "parse_pasted", lambda text: calls.append(text) or original(text))
+    first = studio_tab._examples("paste", None, "q1 ||| a1\nq2 ||| a2")
+    second = studio_tab._examples("paste", None, "q1 ||| a1\nq2 ||| a2")
+    assert first is second and len(calls) == 1  # a settings change does not parse the same text again
+    studio_tab._examples("paste", None, "q1 ||| a1\nq3 ||| a3")
+    assert len(calls) == 2
+
+
+def test_the_estimate_refuses_a_run_over_the_work_cap(monkeypatch):
+    from playground.settings import Limits
+
+    monkeypatch.setattr(studio_tab, "LIMITS", Limits(max_run_seconds=30))
+    text = studio_tab.estimate_markdown(quick_form(steps=500))
+    assert text.startswith("⚠️ this run is estimated at") and "more than the 30 s one run may take" in text

@@ -1,0 +1,422 @@
+"""What the QLoRA Studio keeps between clicks: sessions with an owner and a lifetime, and their runs.
+
+    owner token (issued by the server, kept by the browser) ──► Session(folder, runs {run1, run2, …})
+        │ finetune(): reserve the owner's one slot ─► validate and estimate ─► a job in its own thread:
+        │             queue ─► train ─► save run; follow() streams the job's events to whoever watches
+        │ compare(): the shared 4-bit base of the run's quantization + its adapter, by name (`pool`)
+        └ idle past the TTL (browser or API alike): reaped ─► its run stopped, its folder (adapters,
+          exports) deleted, its adapters dropped from the pool
+
+A reload or reconnect within the TTL finds the session again by its token, with every run, loss
+curve and download; a run still training goes on without its page and can be followed again. Sessions never see each other's runs: all state is keyed by the owner, files
+live in the session's own folder, and a token is 32 random bytes that only its browser holds. No
+Gradio here: the UI and the load test use the same objects.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from playground import models
+from playground.datasets import Example
+from playground.finetune import (
+    FinetuneConfig, FinetuneEvent, free_memory, held_out_metric, run_finetune, save_adapter, write_metrics,
+)
+from playground.generation import Decoding, generate
+from playground.settings import LIMITS
+from playground.studio.pool import AdapterPool, QuantKey
+from playground.studio.queue import FinetuneQueue
+
+
+# --------------------------------------------------------------------------- sessions and runs
+
+@dataclass
+class Run:
+    run_id: str
+    config: FinetuneConfig
+    summary: dict
+    adapter_dir: Path
+
+    @property
+    def label(self) -> str:
+        status = f"stopped at {self.summary['steps_done']}" if self.summary["stopped"] else f"{self.config.steps} steps"
+        return f"{self.run_id} · {self.summary['dataset']} · {status} · r={self.config.rank}"
+
+    @property
+    def quant_key(self) -> QuantKey:
+        return (self.config.model_id, self.config.quant_type, self.config.double_quant)
+
+
+class Job:
+    """One fine-tune running in its own thread: its events so far, for any number of followers."""
+
+    def __init__(self, total_steps: int) -> None:
+        self.total_steps = total_steps
+        self.events: list[FinetuneEvent] = []
+        self.error: Exception | None = None
+        self.finished = False
+        self._changed = threading.Condition()
+
+    def add(self, event: FinetuneEvent) -> None:
+        with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    def finish(self, error: Exception | None = None) -> None:
+        with self._changed:
+            self.error, self.finished = error, True
+            self._changed.notify_all()
+
+    def follow(self, start: int = 0) -> Iterator[FinetuneEvent]:
+        """Every event from `start` on, as it comes, until the job ends (its error, if any, is raised)."""
+        index = start
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: len(self.events) > index or self.finished)
+                fresh, finished = self.events[index:], self.finished
+            index += len(fresh)
+            yield from fresh
+            if finished and index == len(self.events):
+                if self.error is not None:
+                    raise self.error
+                return
+
+
+@dataclass(eq=False)
+class Session:
+    owner: str
+    folder: Path
+    last_seen: float
+    runs: dict[str, Run] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event | None = None  # the current fine-tune's stop flag: set while one is queued or running
+    job: Job | None = None  # the latest fine-tune, running or ended
+    closed: bool = False
+
+
+class Studio:
+    """The session registry; one per app (or per load test)."""
+
+    def __init__(self, root: Path | None = None, queue: FinetuneQueue | None = None, pool: AdapterPool | None = None,
+                 ttl_s: float | None = None, max_sessions: int | None = None, max_runs: int | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.root = Path(root) if root else Path(tempfile.gettempdir()) / "peft-playground-studio"
+        self.queue = queue or FinetuneQueue()
+        self.pool = pool or AdapterPool()
+        self.ttl_s = ttl_s or LIMITS.session_ttl_s
+        self.max_sessions = max_sessions or LIMITS.max_sessions
+        self.max_runs = max_runs or LIMITS.max_runs_per_session
+        self.clock = clock
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+        self._full_precision_metrics: dict[tuple[str, str], dict] = {}
+
+    # sessions --------------------------------------------------------------
+    def open(self, token: str | None = None) -> str:
+        """The owner token of a live session: `token`'s own when it is still live, else a new session's."""
+        if token:
+            with self._lock:
+                session = self._sessions.get(token)
+                if session is not None and not session.closed:
+                    session.last_seen = self.clock()
+                    return token
+        new = secrets.token_urlsafe(32)
+        self._create(new)
+        return new
+
+    def session(self, owner: str) -> Session:
+        """The live session of `owner` (its idle clock restarts), or a ValueError asking for a reload."""
+        with self._lock:
+            session = self._sessions.get(owner or "")
+            if session is None or session.closed:
+                raise ValueError("this session has ended (sessions end after "
+                                 f"{self.ttl_s / 60:.0f} minutes without activity): reload the page")
+            session.last_seen = self.clock()
+            return session
+
+    def session_for(self, key: str) -> Session:
+        """The session of a server-chosen key (an API client without a token), created on first use."""
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is not None and not session.closed:
+                session.last_seen = self.clock()
+                return session
+        return self._create(key)
+
+    def _create(self, owner: str) -> Session:
+        self.reap()
+        with self._lock:
+            if len(self._sessions) >= self.max_sessions:
+                raise ValueError(f"the server has {len(self._sessions)} open sessions, its limit "
+                                 f"(PLAYGROUND_MAX_SESSIONS); try again when one has ended")
+            self.root.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="session-", dir=self.root))
+            session = self._sessions[owner] = Session(owner, folder, self.clock())
+            return session
+
+    def close(self, owner: str) -> None:
+        """End a session: stop its run, delete its files (adapters, exports), drop its adapters from the pool."""
+        with self._lock:
+            session = self._sessions.pop(owner, None)
+        if session is None:
+            return
+        session.closed = True
+        if session.stop is not None:
+            session.stop.set()
+        with session.lock:
+            for run in session.runs.values():
+                self.pool.forget(run.adapter_dir)
+            session.runs.clear()
+        shutil.rmtree(session.folder, ignore_errors=True)
+        free_memory(models.default_device())
+
+    def reap(self) -> list[str]:
+        """Close every session idle for longer than the TTL; returns their owners."""
+        now = self.clock()
+        with self._lock:
+            expired = [owner for owner, session in self._sessions.items() if now - session.last_seen > self.ttl_s]
+        for owner in expired:
+            self.close(owner)
+        return expired
+
+    def start_reaper(self, interval_s: float | None = None) -> threading.Event:
+        """Reap in a background thread every `interval_s` (a tenth of the TTL, at most a minute); set the
+        returned event to end it."""
+        interval = interval_s or min(60.0, self.ttl_s / 10)
+        done = threading.Event()
+
+        def loop() -> None:
+            while not done.wait(interval):
+                self.reap()
+
+        threading.Thread(target=loop, name="studio-reaper", daemon=True).start()
+        return done
+
+    @property
+    def session_count(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def runs(self, owner: str) -> list[Run]:
+        return list(self.session(owner).runs.values())
+
+    def run(self, owner: str, run_id: str) -> Run:
+        runs = self.session(owner).runs
+        if run_id not in runs:
+            raise ValueError(f"no run {run_id!r} in this session (runs: {sorted(runs) or 'none yet'})")
+        return runs[run_id]
+
+    def running(self, owner: str) -> bool:
+        return self.session(owner).stop is not None
+
+    def follow(self, owner: str) -> Iterator[FinetuneEvent]:
+        """The events of the owner's latest fine-tune, from its start, as they come (nothing if there is none)."""
+        job = self.session(owner).job
+        if job is None:
+            return iter(())
+        return self._touching(self.session(owner), job.follow())
+
+    def _touching(self, session: Session, events: Iterator[FinetuneEvent]) -> Iterator[FinetuneEvent]:
+        for event in events:
+            session.last_seen = self.clock()
+            yield event
+
+    # fine-tuning -----------------------------------------------------------
+    def stop(self, owner: str) -> bool:
+        """Ask the owner's run (running or waiting) to stop after the current step; False if there is none."""
+        stop = self.session(owner).stop
+        if stop is None:
+            return False
+        stop.set()
+        return True
+
+    def finetune(self, owner: str, config: FinetuneConfig, examples: list[Example] | None = None
+                 ) -> Iterator[FinetuneEvent]:
+        """Reserve the owner's one slot, validate, then run the job in its own thread: wait in the queue
+        ("waiting" events), train, save the run. Returns the job's events as they come (`follow`); the job
+        goes on when nobody follows it any more (a closed tab), until it ends or is stopped.
+
+        Everything that can be refused is refused before the run joins the queue: a second run of the
+        same owner, a session with its most runs, bad settings, a run that would not fit or that would
+        take longer than the work cap. The final event is the engine's "done" or "stopped"; its
+        `message` names the new run.
+        """
+        session = self.session(owner)
+        stop = threading.Event()
+        with session.lock:
+            if session.stop is not None:
+                raise ValueError("this session already has a fine-tune running or waiting; stop it first")
+            if len(session.runs) >= self.max_runs:
+                raise ValueError(f"this session already keeps {len(session.runs)} runs, the most one session may "
+                                 "keep (PLAYGROUND_MAX_RUNS_PER_SESSION)")
+            session.stop = stop
+        try:
+            events = run_finetune(config, examples, stop, max_seconds=LIMITS.max_run_seconds)
+        except BaseException:
+            session.stop = None
+            raise
+        job = session.job = Job(config.steps)
+
+        def work() -> None:
+            try:
+                for event in self._queued(session, config, events, stop):
+                    job.add(event)
+                job.finish()
+            except Exception as err:  # noqa: BLE001 - handed to whoever follows the job
+                job.finish(err)
+
+        threading.Thread(target=work, name=f"finetune-{session.folder.name}", daemon=True).start()
+        return self._touching(session, job.follow())
+
+    def _queued(self, session: Session, config: FinetuneConfig, events: Iterator[FinetuneEvent],
+                stop: threading.Event) -> Iterator[FinetuneEvent]:
+        ticket = None
+        try:
+            ticket = self.queue.join(session.owner)
+            for position in self.queue.wait(ticket, stop):
+                session.last_seen = self.clock()
+                yield FinetuneEvent("waiting", total_steps=config.steps, message=f"waiting: position {position}")
+            if stop.is_set():
+                events.close()
+                yield FinetuneEvent("stopped", total_steps=config.steps, message="left the queue before starting")
+                return
+            for event in events:
+                session.last_seen = self.clock()
+                if event.kind in ("done", "stopped"):
+                    event.message = self._register(session, config, event)
+                yield event
+        finally:
+            if ticket is not None:
+                self.queue.release(ticket)
+            events.close()
+            session.stop = None
+
+    def _register(self, session: Session, config: FinetuneConfig, event: FinetuneEvent) -> str:
+        result = event.result
+        if session.closed or result.steps_done == 0:
+            result.model = None
+            return event.message + " (nothing to keep)"
+        run_id = f"run{len(session.runs) + 1}"
+        adapter_dir = save_adapter(result, session.folder / run_id)
+        summary = result.summary()
+        if result.dataset.name != "user data" and config.eval_examples:
+            summary["metric_full_precision"] = self.full_precision_metric(config, result.dataset)
+        write_metrics(result, adapter_dir / "metrics.json")
+        result.model = None  # the training copy goes; compare loads the saved adapter into the shared base
+        gc.collect()
+        with session.lock:
+            if session.closed:
+                return event.message
+            session.runs[run_id] = Run(run_id, config, summary, adapter_dir)
+        return f"{event.message}; saved as {run_id}"
+
+    def full_precision_metric(self, config: FinetuneConfig, dataset) -> dict:
+        """The held-out metric of the full-precision model (cached per model and built-in dataset)."""
+        key = (config.model_id, dataset.name)
+        if key not in self._full_precision_metrics:
+            loaded = models.load_model(config.model_id)
+            self._full_precision_metrics[key] = held_out_metric(loaded.model, loaded.tokenizer, dataset,
+                                                                config.eval_examples)
+        return self._full_precision_metrics[key]
+
+    # comparing ---------------------------------------------------------------
+    def compare(self, owner: str, prompts: list[str], run_id: str | None = None,
+                decoding: Decoding = Decoding(), model_id: str | None = None) -> list[dict[str, str]]:
+        """Each prompt answered by the full-precision model, the 4-bit base and the 4-bit base + the run's LoRA.
+
+        Without a run (`run_id` None) the LoRA column is empty and the 4-bit base uses NF4 + DQ. Prompts
+        longer than `LIMITS.max_prompt_tokens` are refused before any model runs.
+        """
+        prompts = [p for p in (prompt.strip() for prompt in prompts) if p]
+        if not prompts:
+            raise ValueError("type a prompt to compare")
+        if len(prompts) > 16:
+            raise ValueError(f"compare at most 16 prompts at once, got {len(prompts)}")
+        run = self.run(owner, run_id) if run_id else None
+        key = run.quant_key if run else (model_id or models.default_model_id(), "nf4", True)
+        tokenizer = models.load_tokenizer(key[0])
+        check_prompt_length(tokenizer, prompts)
+        loaded = models.load_model(key[0])
+        full = generate(loaded.model, tokenizer, prompts, decoding)
+        with self.pool.use(key) as base_model:
+            base = generate(base_model, tokenizer, prompts, decoding)
+        lora = [""] * len(prompts)
+        if run is not None:
+            lora = self.lora_answers(owner, run.run_id, prompts, decoding)
+        return [
+            {"prompt": p, "full_precision": f, "base_4bit": b, "lora_4bit": a}
+            for p, f, b, a in zip(prompts, full, base, lora)
+        ]
+
+    def lora_answers(self, owner: str, run_id: str, prompts: list[str], decoding: Decoding = Decoding()) -> list[str]:
+        """Only the 4-bit + LoRA answers (what an exported adapter must reproduce)."""
+        run = self.run(owner, run_id)
+        with self.pool.use(run.quant_key, run.adapter_dir) as model:
+            return generate(model, models.load_tokenizer(run.config.model_id), prompts, decoding)
+
+    # export ------------------------------------------------------------------
+    def export(self, owner: str, run_id: str) -> Path:
+        """A zip of the run's adapter folder (peft format, plus metrics.json) inside the session folder."""
+        session = self.session(owner)
+        run = self.run(owner, run_id)
+        exports = session.folder / "exports"
+        exports.mkdir(exist_ok=True)
+        path = exports / f"{run_id}-adapter.zip"
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(run.adapter_dir.iterdir()):
+                archive.write(file, arcname=f"{run_id}-adapter/{file.name}")
+        return path
+
+    def metrics_table(self, owner: str, run_id: str) -> list[list]:
+        """[metric, full precision, 4-bit base, 4-bit + LoRA] rows for the run's held-out split."""
+        summary = self.run(owner, run_id).summary
+        before, after = summary.get("metric_before") or {}, summary.get("metric_after") or {}
+        full = summary.get("metric_full_precision") or {}
+        rows = []
+        for name in before or after:
+            label = summary["metric_name"] if name == "score" else name.replace("_", " ")
+            rows.append([label, full.get(name), before.get(name), after.get(name)])
+        losses = [entry["eval_loss"] for entry in summary["history"] if "eval_loss" in entry]
+        if losses:
+            rows.append(["held-out loss", None, round(losses[0], 4), round(losses[-1], 4)])
+        return rows
+
+
+def check_prompt_length(tokenizer, prompts: list[str]) -> None:
+    """Refuse a prompt over `LIMITS.max_prompt_tokens` tokens (by its length in characters first, so a huge
+    paste is refused before it is tokenized)."""
+    limit = LIMITS.max_prompt_tokens
+    for prompt in prompts:
+        tokens = limit + 1 if len(prompt) > 16 * limit else len(tokenizer(prompt, add_special_tokens=False).input_ids)
+        if tokens > limit:
+            raise ValueError(f"a prompt of {len(prompt):,} characters is longer than the {limit} tokens a compare "
+                             "may take (PLAYGROUND_MAX_PROMPT_TOKENS): shorten it")
+
+
+def summary_json(run: Run) -> str:
+    return json.dumps({key: value for key, value in run.summary.items() if key != "history"}, indent=1, default=str)
+
+
+def loss_figure(history: list[dict]):
+    """Train loss per step and held-out loss at its eval points (a plotly figure)."""
+    import plotly.graph_objects as go
+
+    train = [entry for entry in history if "loss" in entry]
+    held_out = [entry for entry in history if "eval_loss" in entry]
+    figure = go.Figure()
+    figure.add_scatter(x=[e["step"] for e in train], y=[e["loss"] for e in train], mode="lines", name="train")
+    figure.add_scatter(x=[e["step"] for e in held_out], y=[e["eval_loss"] for e in held_out], mode="lines+markers",
+                       name="held-out")
+    figure.update_layout(xaxis_title="step", yaxis_title="loss per answer token", height=320,
+                         margin=dict(l=50, r=20, t=30, b=40), legend=dict(orientation="h", y=1.12, x=1, xanchor="right"))
+    return figure
