@@ -170,6 +170,7 @@ def follow_run(owner: str | None = None, request: gr.Request = None):
     owner = _owner(owner, request)
     job = STUDIO.session(owner).job
     if job is None or job.finished:
+        yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # nothing to follow: what open_session showed stays
         return
     seen = list(job.events)
     yield from _stream(owner, job.follow(len(seen)), job.total_steps, seen)

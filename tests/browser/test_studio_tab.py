@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
@@ -91,4 +92,21 @@ def test_activation_setting_changes_the_estimate(page):
     wait_for_text(page, "#studio-estimate", r"activations kept for backward \(fastest\)")
     page.locator("#studio-checkpointing").scroll_into_view_if_needed()
     screenshot(page, "studio-activations")
+    assert_no_error(page)
+
+
+def test_a_reload_restores_the_sessions_runs(page):
+    open_tab(page, "QLoRA Studio")
+    use_tiny_model(page)
+    page.locator("#studio-start").click()
+    wait_for_text(page, "#studio-progress", r"saved as run1")
+    page.reload()  # the browser keeps the session's owner token
+    open_tab(page, "QLoRA Studio")
+    wait_for_text(page, "#studio-progress", r"Welcome back: this session's 1 run\(s\)")
+    assert re.match(r"run1 · [\w-]+ · 4 steps · r=8", page.locator("#studio-run input").input_value())
+    assert plots_rendered(page, "#studio-loss") == 1
+    page.locator("#studio-summary").scroll_into_view_if_needed()
+    wait_for_text(page, "#studio-summary", r'"steps_done": 4')
+    page.locator("#studio-export").click()
+    page.locator("#studio-download a").first.wait_for()  # its download still works after the reload
     assert_no_error(page)

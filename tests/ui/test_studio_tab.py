@@ -138,6 +138,7 @@ def test_a_browser_owner_token_survives_a_reload(tiny):
     assert again == owner and picker["value"] == "run1" and ("run1 · sentiment · 3 steps · r=4", "run1") in picker["choices"]
     assert "1 run(s)" in progress and [trace.name for trace in figure.data] == ["train", "held-out"]
     assert '"steps_done": 3' in summary
+    assert list(studio_tab.follow_run(owner, request("tab-2"))) == [(gr.skip(),) * 4]  # leaves the page as restored
     answers, _ = studio_tab.compare(ask("run1"), owner=owner, request=request("tab-2"))
     assert len(answers) == 2
     assert studio_tab.export_adapter("run1", owner=owner, request=request("tab-2")).endswith("run1-adapter.zip")
