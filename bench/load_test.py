@@ -161,7 +161,7 @@ def _finetune_client(url: str, model_id: str, steps: int, report: LoadReport, lo
             waiting = re.search(r"waiting: position (\d+)", text)
             if waiting:
                 record["positions"].append(int(waiting.group(1)))
-            if record["first_step"] is None and "step 1/" in text:
+            if record["first_step"] is None and re.search(r"step \d+/", text):  # the page shows steps at most twice a second
                 record["first_step"] = time.monotonic()
             record["final"] = text
         job.result()

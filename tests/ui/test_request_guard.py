@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 
 from playground.ui.request_guard import RequestGuard, nesting_depth
@@ -31,7 +32,9 @@ def call(body: bytes, content_type: bytes = b"application/json") -> tuple[int, l
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "headers": [(b"content-type", content_type)]}
-    asyncio.run(RequestGuard(app, max_bytes=1000, max_depth=8)(scope, receive, send))
+    guard = RequestGuard(app, max_bytes=1000, max_depth=8)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own event loop (Playwright may hold this thread's)
+        pool.submit(asyncio.run, guard(scope, receive, send)).result()
     return next(m["status"] for m in sent if m["type"] == "http.response.start"), received
 
 
