@@ -104,6 +104,7 @@ def test_a_reload_restores_the_sessions_runs(page):
     open_tab(page, "QLoRA Studio")
     wait_for_text(page, "#studio-progress", r"Welcome back: this session's 1 run\(s\)")
     assert re.match(r"run1 · [\w-]+ · 4 steps · r=8", page.locator("#studio-run input").input_value())
+    page.locator("#studio-loss .js-plotly-plot").wait_for()  # the restored curve (drawn once the figure arrives)
     assert plots_rendered(page, "#studio-loss") == 1
     page.locator("#studio-summary").scroll_into_view_if_needed()
     wait_for_text(page, "#studio-summary", r'"steps_done": 4')
