@@ -20,6 +20,14 @@ from playground.ui.request_guard import RequestGuard
 demo = build_demo()
 
 
+def warm_up() -> None:
+    models.import_libraries()
+    if LIMITS.finetune_process:
+        from playground.finetune.process import start_server
+
+        start_server(models.default_device())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -46,8 +54,9 @@ def main(argv: list[str] | None = None) -> None:
         app_kwargs={"middleware": [Middleware(RequestGuard, max_bytes=2 * LIMITS.max_upload_bytes + (1 << 20))]},
         prevent_thread_lock=True,
     )
-    # Serve first, then import transformers and peft in the background (≈3 s) so the first click is quick.
-    threading.Thread(target=models.import_libraries, name="import-libraries", daemon=True).start()
+    # Serve first, then import transformers and peft (≈3 s) and start the fine-tunes' fork server in the
+    # background, so the first click and the first run are quick.
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     demo.block_thread()
 
 

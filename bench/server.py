@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 # Flags that let Debian's Chromium run headless on a machine with no network but loopback.
 CHROMIUM_ARGS = [
@@ -68,3 +70,15 @@ def stop_app(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def tree_rss(server: psutil.Process) -> int:
+    """The memory of the server and its children (the fine-tunes' fork server and the run training, if any):
+    the server's RSS plus each child's proportional set size, so pages a fork shares are counted once."""
+    total = server.memory_info().rss
+    for child in server.children(recursive=True):
+        try:
+            total += child.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # a run that just ended
+            pass
+    return total

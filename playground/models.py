@@ -678,7 +678,7 @@ def load_4bit(
         bnb_4bit_compute_dtype=compute_dtype,
     )
     try:
-        return AutoModelForCausalLM.from_pretrained(
+        model = AutoModelForCausalLM.from_pretrained(
             path,
             quantization_config=config,
             dtype=compute_dtype,
@@ -688,6 +688,25 @@ def load_4bit(
         )
     except Exception as err:  # noqa: BLE001
         raise ModelLoadError(f"Loading {model_id!r} in 4 bits failed: {err}") from None
+    forbid_cpu_repacking(model)
+    return model
+
+
+def forbid_cpu_repacking(model: nn.Module) -> None:
+    """Keep every Linear4bit in bitsandbytes' standard layout (codes + float32 absmax), on every CPU.
+
+    On CPUs with AVX512-BF16, bitsandbytes 0.50 repacks a Linear4bit's weight in place the first time it
+    runs in eval mode without grad, for an inference kernel with its absmax in bfloat16. That layout has no
+    autograd (training after it silently drops the gradient through the frozen weights to earlier layers),
+    and taking the model's state_dict (which peft does whenever it loads an adapter) unpacks it with a
+    lossy round trip: a served model's answers drifted by ~3e-4 in the logits with each adapter loaded.
+    One layout everywhere keeps training correct and the same answers exact, in the compare view and in
+    an exported adapter loaded with peft."""
+    from bitsandbytes.nn import Linear4bit
+
+    for module in model.modules():
+        if isinstance(module, Linear4bit):
+            module.support_avx512bf16_for_cpu = False
 
 
 def linear_layers(model: nn.Module) -> dict[str, nn.Linear]:

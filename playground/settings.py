@@ -49,6 +49,9 @@ class Limits:
     # Work caps, checked against the estimate before a run queues: a few minutes of training on 2 CPU cores
     max_run_seconds: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_RUN_SECONDS", 300))
     max_prompt_tokens: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_PROMPT_TOKENS", 512))  # per compare prompt
+    # 1: each fine-tune trains in its own process (its own GIL and cores; its memory returned when it ends);
+    # 0: in the server's process (a host whose GPU is only reachable from the main process, such as ZeroGPU)
+    finetune_process: int = field(default_factory=lambda: _env_int("PLAYGROUND_FINETUNE_PROCESS", 1))
     max_loaded_adapters: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_LOADED_ADAPTERS", 16))  # in compare's shared bases
     # "*" allows any Hub id; an empty list allows only the bundled and tiny models.
     allowed_model_ids: tuple[str, ...] = field(
@@ -67,6 +70,9 @@ class Limits:
                      "max_loaded_adapters", "max_model_bytes", "max_loaded_models"):
             if getattr(self, name) < 1:
                 raise ValueError(f"limit {name} must be at least 1, got {getattr(self, name)}")
+
+        if self.finetune_process not in (0, 1):
+            raise ValueError(f"PLAYGROUND_FINETUNE_PROCESS must be 0 or 1, got {self.finetune_process}")
 
     def model_allowed(self, model_id: str) -> bool:
         return "*" in self.allowed_model_ids or model_id in self.allowed_model_ids

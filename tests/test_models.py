@@ -407,3 +407,21 @@ def test_bundled_conversion_is_refused_without_the_memory(fresh_cache, monkeypat
     with pytest.raises(models.ModelLoadError, match="dequantized to float32"):
         models.model_dir(models.BUNDLED_ID)
     assert not (fresh_cache / "bundled-SmolLM2-135M-Instruct").exists()
+
+
+def test_a_4bit_model_keeps_one_layout_and_its_answers_survive_a_state_dict(tiny):
+    """bitsandbytes' CPU repacking (AVX512-BF16) would change the weights' layout on the first no-grad forward
+    and round-trip it lossily on every state_dict (peft takes one to load an adapter): load_4bit forbids it."""
+    from bitsandbytes.nn import Linear4bit
+
+    model = models.load_4bit(models.TINY_ID).eval()
+    layers = [module for module in model.modules() if isinstance(module, Linear4bit)]
+    assert layers and not any(layer.support_avx512bf16_for_cpu for layer in layers)
+    ids = torch.tensor([[1, 9690, 198, 2683, 359, 253, 5356]])
+    with torch.no_grad():
+        before = model(input_ids=ids).logits
+        model.state_dict()
+        after = model(input_ids=ids).logits
+    assert torch.equal(before, after)
+    assert not any(getattr(layer.weight.quant_state, "packing_format_for_cpu", False) for layer in layers)
+    assert all(layer.weight.quant_state.absmax.dtype != torch.bfloat16 for layer in layers)

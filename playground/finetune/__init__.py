@@ -8,7 +8,8 @@ FinetuneConfig, run_finetune`).
     train_ops   the fused LoRA update and answer-token loss               what makes a step fast and small
     evaluation  held-out loss, the dataset's metric before / after
     peak        the run's peak memory, and handing memory back
-    engine      run_finetune(): the loop, as a generator of FinetuneEvents
+    engine      run_finetune(): the loop, as a generator of FinetuneEvents; prepare(): its checks
+    process     run_in_process(): the same run in a child process (what the Studio uses)
     result      FinetuneResult, save_adapter, write_metrics
     cli         python -m playground.finetune
 """
@@ -22,9 +23,10 @@ from playground.finetune.config import (
     preset,
     resolve_dataset,
 )
-from playground.finetune.engine import FinetuneEvent, run_finetune
+from playground.finetune.engine import FinetuneEvent, prepare, run_finetune
 from playground.finetune.evaluation import batch_loss, eval_loss, held_out_metric
 from playground.finetune.model import build_model
 from playground.finetune.peak import PeakMemory, free_memory
 from playground.finetune.planning import Plan, model_shape, plan
+from playground.finetune.process import run_in_process
 from playground.finetune.result import FinetuneResult, save_adapter, write_metrics

@@ -39,7 +39,7 @@ from playground.finetune import memory, planning, train_ops
 from playground.finetune.batches import pad_batch, shuffled_batches
 from playground.finetune.config import FinetuneConfig, resolve_dataset
 from playground.finetune.evaluation import batch_loss, eval_loss, held_out_metric
-from playground.finetune.model import allow_inference_repacking, build_model
+from playground.finetune.model import build_model
 from playground.finetune.peak import PeakMemory, free_memory
 from playground.finetune.planning import Plan
 from playground.finetune.result import FinetuneResult
@@ -88,11 +88,19 @@ def run_finetune(
     whose training is estimated to take longer than `max_seconds`; and ValueError (after freeing
     everything) when the device runs out of memory mid-run.
     """
+    dataset, tokenizer, plan = prepare(config, examples, max_seconds)
+    return _train(config, dataset, tokenizer, plan, stop or threading.Event())
+
+
+def prepare(config: FinetuneConfig, examples: list[Example] | None = None,
+            max_seconds: float | None = None) -> tuple[Dataset, object, Plan]:
+    """Everything checked before a run starts: the dataset, the tokenizer, the plan (memory and time
+    estimate) and the work cap. A ValueError here means nothing was loaded or started."""
     dataset = resolve_dataset(config, examples)
     tokenizer = models.load_tokenizer(config.model_id)
     plan = planning.plan(config, dataset, tokenizer)
     plan.check_work(max_seconds)
-    return _train(config, dataset, tokenizer, plan, stop or threading.Event())
+    return dataset, tokenizer, plan
 
 
 def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
@@ -180,7 +188,6 @@ def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
             parameter.grad = None
         free_memory(device)
         model.eval()
-        allow_inference_repacking(model, True)
         if not stopped:
             final = eval_loss(model, plan.test, pad_id, device)
             history.append({"step": step, "eval_loss": final})

@@ -27,7 +27,6 @@ def build_model(config: FinetuneConfig, gradient_checkpointing: bool = False):
 
     device = config.resolved_device
     base = models.load_4bit(config.model_id, config.quant_type, config.double_quant, device=device)
-    allow_inference_repacking(base, False)
     # prepare_model_for_kbit_training freezes the base and upcasts norms to float32. With gradient
     # checkpointing it keeps only each block's input and recomputes the block in backward (non-reentrant:
     # `train_ops.fused_lora` gives the recomputation a context that replays the run's dropout draws).
@@ -54,16 +53,3 @@ def init_lora_a(model, seed: int, device: str) -> None:
         if isinstance(module, LoraLayer):
             for lora_a in module.lora_A.values():
                 torch.nn.init.kaiming_uniform_(lora_a.weight, a=math.sqrt(5), generator=generator)
-
-
-def allow_inference_repacking(model, allowed: bool) -> None:
-    """On CPUs with AVX512-BF16, bitsandbytes repacks a Linear4bit's weight in place the first time it
-    runs in eval mode without grad, for a faster inference kernel that has no autograd: training after
-    that silently drops the gradient through the frozen weights to earlier layers. So a model keeps the
-    trainable layout while it trains, and is allowed the fast one once training is over."""
-    from bitsandbytes.nn import Linear4bit
-    from bitsandbytes.functional import has_avx512bf16
-
-    for module in model.modules():
-        if isinstance(module, Linear4bit):
-            module.support_avx512bf16_for_cpu = allowed and has_avx512bf16()

@@ -8,6 +8,7 @@ a metrics.json with everything else.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,6 +34,8 @@ class FinetuneResult:
     metric_before: dict[str, float] | None = None  # on the 4-bit base (adapter disabled)
     metric_after: dict[str, float] | None = None
     estimate: memory.MemoryEstimate | None = None
+    adapter_dir: Path | None = None  # where the adapter was saved, when the run trained in its own process
+
 
     def summary(self) -> dict:
         """Everything but the model, as plain JSON-able data."""
@@ -56,8 +59,15 @@ class FinetuneResult:
 
 
 def save_adapter(result: FinetuneResult, out_dir: str | Path) -> Path:
-    """The adapter in peft format (adapter_config.json + adapter_model.safetensors)."""
+    """The adapter in peft format (adapter_config.json + adapter_model.safetensors). A run trained in its own
+    process (`process.run_in_process`) comes back without its model: its saved adapter is copied."""
     out = Path(out_dir)
+    if result.model is None:
+        if result.adapter_dir is None:
+            raise ValueError("this run has no adapter to save (it stopped before its first step)")
+        if out.resolve() != result.adapter_dir.resolve():
+            shutil.copytree(result.adapter_dir, out, dirs_exist_ok=True)
+        return out
     out.mkdir(parents=True, exist_ok=True)
     result.model.save_pretrained(out)
     return out

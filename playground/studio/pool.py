@@ -49,8 +49,9 @@ class AdapterPool:
             model_id, quant_type, double_quant = key
             model = models.load_4bit(model_id, quant_type, double_quant)
             model.eval().requires_grad_(False)
-            # bitsandbytes may repack each 4-bit weight in place on its first no-grad forward (CPUs with
-            # AVX512-BF16); do that once here, under the lock, so no two first users race on it.
+            # the first forward does the model's one-time lazy set-up (compute types, rotary caches): once
+            # here, under the lock, so no two first users race on it (load_4bit forbids bitsandbytes' CPU
+            # repacking, which would otherwise also happen here)
             with torch.inference_mode():
                 model(torch.zeros((1, 1), dtype=torch.long, device=model.device))
             self._models[key] = model

@@ -30,13 +30,16 @@ from typing import Callable, Iterator
 from playground import models
 from playground.datasets import Example
 from playground.finetune import (
-    FinetuneConfig, FinetuneEvent, free_memory, held_out_metric, run_finetune, save_adapter, write_metrics,
+    FinetuneConfig, FinetuneEvent, free_memory, held_out_metric, run_finetune, run_in_process, save_adapter,
+    write_metrics,
 )
 from playground.generation import Decoding, generate
 from playground.settings import LIMITS
 from playground.studio.pool import AdapterPool, QuantKey
 from playground.studio.queue import FinetuneQueue
 
+
+TRAINING_FOLDER = ".training"  # inside a session folder: the adapter of the run in progress
 
 # --------------------------------------------------------------------------- sessions and runs
 
@@ -260,8 +263,12 @@ class Studio:
                 raise ValueError(f"this session already keeps {len(session.runs)} runs, the most one session may "
                                  "keep (PLAYGROUND_MAX_RUNS_PER_SESSION)")
             session.stop = stop
+        training_dir = session.folder / TRAINING_FOLDER  # the child process saves the adapter here
         try:
-            events = run_finetune(config, examples, stop, max_seconds=LIMITS.max_run_seconds)
+            if LIMITS.finetune_process:
+                events = run_in_process(config, examples, stop, LIMITS.max_run_seconds, training_dir)
+            else:
+                events = run_finetune(config, examples, stop, max_seconds=LIMITS.max_run_seconds)
         except BaseException:
             session.stop = None
             raise
@@ -298,7 +305,8 @@ class Studio:
         finally:
             if ticket is not None:
                 self.queue.release(ticket)
-            events.close()
+            events.close()  # a run in its own process: stopped and waited for here
+            shutil.rmtree(session.folder / TRAINING_FOLDER, ignore_errors=True)  # copied into the run, if kept
             session.stop = None
 
     def _register(self, session: Session, config: FinetuneConfig, event: FinetuneEvent) -> str:

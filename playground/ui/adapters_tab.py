@@ -7,6 +7,7 @@ the four variants from copies of the shared model, runs the numerical checks, th
 
 from __future__ import annotations
 
+import collections
 import functools
 import gc
 import queue
@@ -129,10 +130,69 @@ def _status(phase: str, message: str = "", elapsed: float | None = None, fractio
 _FINISHED = object()
 
 
-def _in_background(name: str, work, show):
+class Stopped(Exception):
+    """The session's Stop was pressed: the run ends at once with the "stopped" phase."""
+
+
+class StopFlags:
+    """One stop flag per session's latency run, so that Stop is answered by the run itself.
+
+    Cancelling a running generator from outside (Gradio's `cancels`) races its last update: a "measuring"
+    line already on its way can land after the "stopped" one and stay on screen. Instead, a click on
+    Measure arms a fresh flag for its session (before the run is queued), Stop sets it, and the run, which
+    checks it between steps (at least every REFRESH_S), yields "stopped" as its own last update and returns.
+    A flag set while the run still waits in Gradio's queue stops it as soon as it starts. Flags of runs
+    that never started (a tab closed while queued) are dropped oldest first past `limit`."""
+
+    def __init__(self, limit: int = 1024) -> None:
+        self.limit = limit
+        self._flags: collections.OrderedDict[str, threading.Event] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def arm(self, key: str) -> threading.Event:
+        with self._lock:
+            flag = self._flags[key] = threading.Event()
+            self._flags.move_to_end(key)
+            while len(self._flags) > self.limit:
+                self._flags.popitem(last=False)
+            return flag
+
+    def take(self, key: str) -> threading.Event:
+        """The flag armed for this session's run (an API call that armed none gets a fresh one)."""
+        with self._lock:
+            flag = self._flags.get(key)
+        return flag if flag is not None else self.arm(key)
+
+    def stop(self, key: str) -> bool:
+        """Set the session's flag; False when it has no run armed."""
+        with self._lock:
+            flag = self._flags.get(key)
+        if flag is None:
+            return False
+        flag.set()
+        return True
+
+    def release(self, key: str, flag: threading.Event) -> None:
+        with self._lock:
+            if self._flags.get(key) is flag:
+                del self._flags[key]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._flags)
+
+
+STOP_FLAGS = StopFlags()
+
+
+def _session_key(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "no-session"
+
+
+def _in_background(name: str, work, show, stop: threading.Event):
     """Generator: runs `work(report)` on its own thread and yields `show(fraction, message)` for each
     progress report, and again every REFRESH_S while it reports nothing; returns what `work` returns
-    (raises what it raises).
+    (raises what it raises), or raises Stopped once `stop` is set.
 
     A generator cannot yield from inside a callback, so the callback queues the reports and this
     generator, on the handler's side, waits for them. If the run is stopped, the thread still ends
@@ -154,6 +214,10 @@ def _in_background(name: str, work, show):
         try:
             report = reports.get(timeout=REFRESH_S)
         except queue.Empty:
+            report = None
+        if stop.is_set():
+            raise Stopped
+        if report is None:
             yield show(fraction, message)  # nothing new: refresh the elapsed time
             continue
         if report is _FINISHED:
@@ -165,8 +229,19 @@ def _in_background(name: str, work, show):
     return outcome["value"]
 
 
+def arm_stop(request: gr.Request) -> None:
+    """Measure's first, unqueued step: a fresh stop flag for the run about to be queued."""
+    STOP_FLAGS.arm(_session_key(request))
+
+
+def stop_latency(request: gr.Request):
+    """Stop: the session's run sees its flag and shows "stopped" itself; nothing to change here."""
+    STOP_FLAGS.stop(_session_key(request))
+    return gr.skip()
+
+
 @user_errors
-def measure_methods(values: dict):
+def measure_methods(values: dict, request: gr.Request = None):
     """Generator: validates, loads the model, builds the variants, runs the checks, then measures latency,
     yielding a status between steps and while each one runs.
 
@@ -174,6 +249,14 @@ def measure_methods(values: dict):
     phase: loading (with the load's progress; the first use of the bundled model converts its GGUF), building
     (copies and checks), measuring (percent of the forward passes done), then done; Stop shows stopped, and an
     error shows failed before its message."""
+    stop = STOP_FLAGS.take(_session_key(request))
+    try:
+        yield from _measure(values, stop)
+    finally:
+        STOP_FLAGS.release(_session_key(request), stop)
+
+
+def _measure(values: dict, stop: threading.Event):
     if values["source"] == "custom":
         raise ValueError(t("adapters.custom_no_latency"))
     settings = config_from_form(A.MethodSettings, values)
@@ -210,21 +293,25 @@ def measure_methods(values: dict):
             return _model_config(model_id)
 
         # the config before the weights, so the settings are checked before the load
-        config = yield from _in_background("adapters-config", folder_and_config, loading)
+        if stop.is_set():  # stopped while it waited in the queue
+            raise Stopped
+        config = yield from _in_background("adapters-config", folder_and_config, loading, stop)
         settings.check_for(config)
         params = param_frame(A.parameter_table(config, settings))
         loaded = yield from _in_background("adapters-load", lambda report: models.load_model(model_id, report),
-                                           loading)
+                                           loading, stop)
         base = A.model_on(loaded.model, device)
         input_ids = loaded.tokenizer(t("adapters.sample_text"), return_tensors="pt").input_ids.to(device)  # (1, T)
         yield _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), params
         variants, checks = yield from _in_background(
-            "adapters-build", lambda _report: A.build_variants(base, settings, input_ids), building)
+            "adapters-build", lambda _report: A.build_variants(base, settings, input_ids), building, stop)
         checks_table = checks_frame(checks)
         yield (_status("measuring", t("adapters.checks_done"), elapsed(), 0.0, t("adapters.of_passes"),
                        latency_config.budget_s), checks_table, gr.skip(), gr.skip(), gr.skip())
         finished = 0
         for event in measure_latency(variants, latency_config):
+            if stop.is_set():
+                raise Stopped
             if event.done:  # the last yield carries every table, for API callers
                 status = _status("done", event.message, elapsed(), event.fraction, t("adapters.of_passes"))
                 yield status, checks_table, latency_frame(event.rows), adapter_plots.latency_figure(event.rows), params
@@ -237,6 +324,8 @@ def measure_methods(values: dict):
                        gr.skip())
             else:
                 yield status, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    except Stopped:  # the run's own last update: nothing of it can land after this line
+        yield _status("stopped", t("adapters.stopped_detail"), elapsed()), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     except Exception as err:  # noqa: BLE001 - shown in the status, then raised for the message
         detail = str(err) if isinstance(err, ValueError) else t("adapters.failed_detail")
         yield _status("failed", detail, elapsed()), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -317,11 +406,10 @@ def create_adapters_tab() -> None:
     gr.on(None, form.handler(compare_methods, counts), inputs=form.inputs(counts), outputs=[paths, params, sweep],
           api_name="adapter_counts", trigger_mode="always_last")
     latency = [name for name in form.widgets if name != "layer"]
-    measuring = measure.click(
+    measuring = measure.click(arm_stop, None, None, queue=False, api_visibility="private").then(
         form.handler(measure_methods, latency), inputs=form.inputs(latency),
         outputs=[status, checks, latency_table, latency_plot, params],
         api_name="adapter_vs_lora", concurrency_id="adapter_latency", concurrency_limit=1,
         show_progress="minimal",
     )
-    stop.click(lambda: _status("stopped", t("adapters.stopped_detail")), None, status, cancels=[measuring],
-               queue=False, api_visibility="private")
+    stop.click(stop_latency, None, status, queue=False, api_visibility="private")

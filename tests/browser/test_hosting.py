@@ -15,7 +15,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from bench.server import launch_app, stop_app, wait_until_up
+from bench.server import launch_app, stop_app, tree_rss, wait_until_up
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def finetune_compare_export(url: str) -> dict:
 
 
 def rss(process) -> int:
-    return psutil.Process(process.pid).memory_info().rss
+    return tree_rss(psutil.Process(process.pid))  # the server, the fine-tunes' fork server, any run in progress
 
 
 def test_api_sessions_are_reaped_with_their_files_and_memory(server):

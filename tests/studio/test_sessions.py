@@ -300,3 +300,29 @@ def test_the_pool_keeps_at_most_its_bases(studio_with_run):
     assert pool.bases == [other] and pool.loaded_adapters == 0  # the NF4 base went, and its adapter with it
     with pool.use(run.quant_key, run.adapter_dir) as model:
         assert len(model.peft_config) == 1 and pool.bases == [run.quant_key]
+
+
+@pytest.mark.parametrize("own_process", [1, 0])
+def test_a_run_trains_in_its_own_process_or_in_the_servers(tiny, tmp_path, monkeypatch, own_process):
+    """The default (PLAYGROUND_FINETUNE_PROCESS=1) and the in-process mode keep the same run the same way."""
+    import psutil
+
+    from playground.settings import Limits
+    from playground.studio import sessions
+
+    monkeypatch.setattr(sessions, "LIMITS", Limits(finetune_process=own_process))
+    studio = Studio(tmp_path)
+    alice = studio.open()
+    before = {child.pid for child in psutil.Process().children(recursive=True)}  # the fork server, if started
+    pids = set()
+    for event in studio.finetune(alice, FinetuneConfig(**TINY)):
+        if event.kind == "step":
+            pids |= {child.pid for child in psutil.Process().children(recursive=True)} - before
+    assert "saved as run1" in event.message
+    folder = studio.session(alice).folder
+    assert sorted(path.name for path in (folder / "run1").iterdir()) == [
+        "README.md", "adapter_config.json", "adapter_model.safetensors", "metrics.json"]
+    assert not (folder / sessions.TRAINING_FOLDER).exists()  # the child's copy is gone once the run is kept
+    assert bool(pids) == bool(own_process)  # a child trained it, or none did
+    rows = studio.compare(alice, ["Hello"], "run1", Decoding(max_new_tokens=4))
+    assert isinstance(rows[0]["lora_4bit"], str)

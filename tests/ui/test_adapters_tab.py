@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+import types
 
 import gradio as gr
 import pytest
@@ -117,6 +118,43 @@ def test_loading_reports_the_model_load_while_it_runs(monkeypatch):
     assert {percent(s) for s in converting} == {5}
     assert percent(statuses[-1]) == 99  # "ready" is reported before load_model returns: not 100% yet
     assert [percent(s) for s in statuses] == sorted(percent(s) for s in statuses)
+
+
+def test_stop_while_measuring_is_the_runs_own_last_update():
+    """Stop sets the session's flag; the run answers it with "stopped" as its last update and ends."""
+    request = types.SimpleNamespace(session_hash="stop-while-measuring")
+    T.arm_stop(request)
+    run = T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "budget": 30}, request)
+    phases = [phase(next(run)[0])]
+    while phases[-1] != "measuring":
+        phases.append(phase(next(run)[0]))
+    assert T.stop_latency(request) is not None  # a gr.skip(): the status is the run's to change
+    rest = [outputs[0] for outputs in run]  # the generator ends by itself
+    assert [phase(status) for status in rest][-1] == "stopped" and "Done in" not in rest[-1]
+    assert all(phase(status) in ("measuring", "stopped") for status in rest)
+    assert sum(phase(status) == "measuring" for status in rest) <= 1  # the step under way, at most
+    assert len(T.STOP_FLAGS) == 0 or "stop-while-measuring" not in T.STOP_FLAGS._flags  # released
+
+
+def test_stop_while_queued_ends_the_run_as_it_starts():
+    request = types.SimpleNamespace(session_hash="stop-while-queued")
+    T.arm_stop(request)
+    T.stop_latency(request)
+    statuses = [outputs[0] for outputs in T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "budget": 5}, request)]
+    assert [phase(status) for status in statuses] == ["loading", "stopped"]
+    # the next click arms a fresh flag: that run is not stopped by the earlier Stop
+    T.arm_stop(request)
+    statuses = [outputs[0] for outputs in T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "budget": 5}, request)]
+    assert phase(statuses[-1]) == "done"
+
+
+def test_stop_flags_are_bounded_and_a_stop_without_a_run_does_nothing():
+    flags = T.StopFlags(limit=3)
+    armed = [flags.arm(f"session-{i}") for i in range(5)]
+    assert len(flags) == 3 and not flags.stop("session-0") and flags.stop("session-4")
+    assert armed[4].is_set() and not armed[3].is_set()
+    flags.release("session-4", armed[4])
+    assert len(flags) == 2 and not flags.stop("session-4")
 
 
 def test_a_failure_after_the_first_status_shows_failed_then_the_message():
