@@ -601,7 +601,7 @@ def summarize(report: LoadReport) -> list[tuple[str, str, str]]:
             if THREE_AT_ONCE in hostile else "")),
         (name, "fine-tunes one after the other; queue positions told",
          f"{report.finetunes_serial()}; {sorted({p for run in report.finetunes for p in run['positions']})}"),
-        (name, "server RSS baseline → peak → after the TTL",
+        (name, "memory (server RSS + its children's PSS) baseline → peak → after the TTL",
          f"{report.rss_baseline / MIB:.0f} → {report.rss_peak / MIB:.0f} → {report.rss_after / MIB:.0f} MiB"),
         (name, "session folders / cache files, baseline → after the TTL",
          f"{report.folders_baseline} → {report.folders_after} / {report.cache_files_baseline} → "
