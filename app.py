@@ -10,6 +10,10 @@ import argparse
 import os
 import threading
 
+# First of the playground: on a ZeroGPU Space this imports `spaces` (before anything touches CUDA, and before
+# launch) and decorates the GPU calls; elsewhere it changes nothing.
+from playground import zerogpu  # noqa: F401,I001
+
 from starlette.middleware import Middleware
 
 from playground import models

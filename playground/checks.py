@@ -1,9 +1,11 @@
 """Small checks every config uses, and the names of choices that more than one module offers.
 
 A check raises a ValueError whose message names the setting, the value and what is allowed; the UI shows
-that message as it is. `parse_whole_number` and `parse_number` are for values typed into a form (Gradio
-numbers arrive as floats, text as strings); `check_whole_number` is for values already in a config, and
-`config_from_form` builds a config dataclass from a form's values by the types of its fields.
+that message as it is, in the current language (the sentences are the "common.check.*" texts of
+playground/texts/common.py; a caller passes a `label` made with `t`). `parse_whole_number` and
+`parse_number` are for values typed into a form (Gradio numbers arrive as floats, text as strings);
+`check_whole_number` is for values already in a config, and `config_from_form` builds a config dataclass
+from a form's values by the types of its fields.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Iterable, Literal
 
 import numpy as np
 
+from playground.i18n import t
+
 # bitsandbytes' 4-bit data types (QLoRA §3): NormalFloat4 and the 4-bit float.
 QuantType = Literal["nf4", "fp4"]
 QUANT_TYPES: tuple[str, ...] = ("nf4", "fp4")
@@ -25,39 +29,43 @@ def check_whole_number(label: str, value, low: int = 1, high: int | None = None)
     """`value` if it is an int in [low, high] (high None: no upper end); a ValueError otherwise."""
     is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not is_int or value < low or (high is not None and value > high):
-        allowed = f"of at least {low}" if high is None else f"from {low} to {high}"
-        raise ValueError(f"{label} must be a whole number {allowed}, got {value!r}")
+        if high is None:
+            raise ValueError(t("common.check.whole_at_least", label=label, low=low, value=repr(value)))
+        raise ValueError(t("common.check.whole_range", label=label, low=low, high=high, value=repr(value)))
     return int(value)
 
 
 def parse_whole_number(value, label: str) -> int:
     """A form's number as an int, or a ValueError that names the field."""
     if value is None or value == "":
-        raise ValueError(f"{label} is empty: enter a whole number")
+        raise ValueError(t("common.check.empty_whole", label=label))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a whole number, got {value!r}") from None
+        raise ValueError(t("common.check.not_whole", label=label, value=repr(value))) from None
     if not number.is_integer():
-        raise ValueError(f"{label} must be a whole number, got {value}")
+        raise ValueError(t("common.check.not_whole", label=label, value=str(value)))
     return int(number)
 
 
 def parse_number(value, label: str) -> float:
     """A form's number as a finite float, or a ValueError that names the field."""
     if value is None or value == "":
-        raise ValueError(f"{label} is empty: enter a number")
+        raise ValueError(t("common.check.empty_number", label=label))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a number, got {value!r}") from None
+        raise ValueError(t("common.check.not_number", label=label, value=repr(value))) from None
     if not math.isfinite(number):
-        raise ValueError(f"{label} must be a finite number, got {value!r}")
+        raise ValueError(t("common.check.not_finite", label=label, value=repr(value)))
     return number
 
 
 def field_label(field: dataclasses.Field) -> str:
-    """How messages name a config field: its `label` metadata, else its name in words."""
+    """How messages name a config field: the text of its `label_key` metadata (a catalog key, looked up now, in
+    the current language), else its `label` metadata, else its name in words."""
+    if "label_key" in field.metadata:
+        return t(field.metadata["label_key"])
     return field.metadata.get("label", field.name.replace("_", " "))
 
 
@@ -89,5 +97,7 @@ def check_choice(label: str, value, allowed: Iterable) -> None:
     allowed = tuple(allowed)
     if value not in allowed:
         names = [repr(choice) for choice in allowed]
-        listing = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-        raise ValueError(f"{label} must be {listing}, got {value!r}")
+        if len(names) == 1:
+            raise ValueError(t("common.check.choice_one", label=label, choice=names[0], value=repr(value)))
+        raise ValueError(t("common.check.choice_many", label=label, choices=", ".join(names[:-1]), last=names[-1],
+                           value=repr(value)))

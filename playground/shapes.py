@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from playground.i18n import t
+
 # Model types whose blocks have the seven projections below and whose LM head is a plain Linear on the
 # body's last hidden state (no logit scaling or soft-capping).
 LLAMA_FAMILY = frozenset({"llama", "mistral", "qwen2", "qwen3", "smollm3"})
@@ -104,7 +106,8 @@ class ModelShape:
 
 
 def unsupported_model_type(model_type) -> ValueError:
-    return ValueError(f"model type {model_type!r} is not supported here; supported: {', '.join(SUPPORTED_MODEL_TYPES)}")
+    return ValueError(t("adapters.err.unsupported_model", model_type=repr(model_type),
+                        supported=", ".join(SUPPORTED_MODEL_TYPES)))
 
 
 def config_of(source):
@@ -137,12 +140,12 @@ def resolve_targets(source, target_modules: str | Iterable[str]) -> tuple[str, .
     names = list(dict.fromkeys(p.name for p in block_projections(source)))
     targets = [target_modules] if isinstance(target_modules, str) else list(target_modules or [])
     if not targets:
-        raise ValueError(f"Choose at least one target module for LoRA (from {', '.join(names)})")
+        raise ValueError(t("adapters.err.no_target", choices=", ".join(names)))
     resolved = []
     for target in targets:
         name = target if target in names else f"{target}_proj"
         if name not in names:
-            raise ValueError(f"unknown target module {target!r}; this model has {', '.join(names)}")
+            raise ValueError(t("adapters.err.unknown_target", target=repr(target), choices=", ".join(names)))
         resolved.append(name)
     return tuple(dict.fromkeys(resolved))
 

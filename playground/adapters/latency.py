@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from playground.checks import check_whole_number
+from playground.i18n import t
 
 # The LoRA paper's Table 1: GPT-2 medium, forward ms, Quadro RTX8000 (REFERENCE.md).
 PAPER_TABLE1 = {
@@ -50,11 +51,12 @@ class LatencyConfig:
     def __post_init__(self) -> None:
         if not self.batch_sizes or not self.seq_lens:
             raise ValueError("latency needs at least one batch size and one sequence length")
-        for label, values in (("batch size", self.batch_sizes), ("sequence length", self.seq_lens)):
+        for label, values in ((t("adapters.label.batch_size"), self.batch_sizes),
+                              (t("adapters.label.seq_len"), self.seq_lens)):
             for value in values:
                 check_whole_number(label, value, 1, 4096)
         if not 1 <= self.budget_s <= 600:
-            raise ValueError(f"latency time budget must be 1 to 600 s, got {self.budget_s!r}")
+            raise ValueError(t("adapters.err.budget", value=repr(self.budget_s)))
         if self.threads is not None and not 1 <= self.threads <= 256:
             raise ValueError(f"threads must be 1 to 256 or None, got {self.threads!r}")
         if not 1 <= self.min_repeats <= self.max_repeats:
@@ -160,7 +162,8 @@ def measure_latency(variants: dict[str, nn.Module], config: LatencyConfig | None
     def work_done(index: int, passes: int, planned: int) -> float:
         return min((index + passes / planned) / len(settings), BEFORE_DONE)
 
-    yield LatencyEvent(0.0, f"Measuring {len(variants)} variants × {len(settings)} settings, about {config.budget_s:.0f} s", [])
+    yield LatencyEvent(0.0, t("adapters.lat.start", variants=len(variants), settings=len(settings),
+                              budget=config.budget_s), [])
     for index, (batch, seq_len) in enumerate(settings):
         input_ids = torch.randint(0, vocab_size, (batch, seq_len), generator=generator).to(device)  # (B, T)
         warmup_ms = {}
@@ -168,7 +171,7 @@ def measure_latency(variants: dict[str, nn.Module], config: LatencyConfig | None
         for name, model in variants.items():
             warmup_ms[name] = time_forward(model, input_ids, config.threads)
             yield LatencyEvent(work_done(index, len(warmup_ms), planned),
-                               f"batch {batch}, seq {seq_len}: warm-up {name}", list(rows))
+                               t("adapters.lat.warmup", batch=batch, seq=seq_len, name=name), list(rows))
         round_s = sum(warmup_ms.values()) / 1000.0
         remaining_s = max(per_setting_s * (index + 1) - elapsed(), 0.0)
         repeats = int(min(max(remaining_s // max(round_s, 1e-6), config.min_repeats), config.max_repeats))
@@ -180,10 +183,11 @@ def measure_latency(variants: dict[str, nn.Module], config: LatencyConfig | None
                 times[name].append(time_forward(model, input_ids, config.threads))
                 passes += 1
                 yield LatencyEvent(work_done(index, passes, planned),
-                                   f"batch {batch}, seq {seq_len}: repeat {repeat + 1}/{repeats}, {name}", list(rows))
+                                   t("adapters.lat.repeat", batch=batch, seq=seq_len, repeat=repeat + 1,
+                                     repeats=repeats, name=name), list(rows))
         base_median = None
         for name, values in times.items():
             rows.append(summarize(name, batch, seq_len, values, base_median))
             if base_median is None:
                 base_median = rows[-1].median_ms
-    yield LatencyEvent(1.0, f"Done in {elapsed():.1f} s", list(rows), done=True)
+    yield LatencyEvent(1.0, t("adapters.lat.done", elapsed=elapsed()), list(rows), done=True)

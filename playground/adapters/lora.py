@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from playground.checks import check_whole_number
+from playground.i18n import t
 
 
 def lora_scaling(r: int, alpha: float, use_rslora: bool = False) -> float:
@@ -31,16 +32,14 @@ def lora_scaling(r: int, alpha: float, use_rslora: bool = False) -> float:
 def check_lora_settings(r: int, alpha: float, dropout: float, d_in: int | None = None, d_out: int | None = None,
                         name: str = "layer") -> None:
     """Raises ValueError with a message for the user when a LoRA setting cannot work (on a d_in→d_out layer)."""
-    check_whole_number("LoRA rank", r)
+    check_whole_number(t("adapters.label.rank"), r)
     if d_in is not None and d_out is not None and r > min(d_in, d_out):
-        raise ValueError(
-            f"LoRA rank {r} is larger than the {name} layer allows: r must be at most "
-            f"min(d_in, d_out) = min({d_in}, {d_out}) = {min(d_in, d_out)}"
-        )
+        raise ValueError(t("adapters.err.rank_too_large", r=r, name=name, d_in=d_in, d_out=d_out,
+                           most=min(d_in, d_out)))
     if not alpha > 0:
-        raise ValueError(f"LoRA alpha must be greater than 0, got {alpha!r}")
+        raise ValueError(t("adapters.err.alpha", value=repr(alpha)))
     if not 0 <= dropout < 1:
-        raise ValueError(f"LoRA dropout must be in [0, 1), got {dropout!r}")
+        raise ValueError(t("adapters.err.dropout", value=repr(dropout)))
 
 
 class LoraLinear(nn.Module):

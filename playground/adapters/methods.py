@@ -29,6 +29,7 @@ from torch import nn
 
 from playground.adapters.lora import LoraLinear, check_lora_settings
 from playground.checks import check_whole_number
+from playground.i18n import t
 from playground.shapes import (
     LLAMA_FAMILY,
     LLAMA_TARGETS,
@@ -57,13 +58,14 @@ def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_hea
     from transformers import LlamaConfig
 
     kv_heads = kv_heads or heads
-    for label, value, high in (("d_model", d_model, 131_072), ("d_ff", d_ff, 1 << 20), ("layers", layers, 1024),
-                               ("heads", heads, 4096), ("KV heads", kv_heads, 4096)):
-        check_whole_number(label, value, 1, high)  # beyond the largest published models, so counts stay quick
+    for key, value, high in (("d_model", d_model, 131_072), ("d_ff", d_ff, 1 << 20), ("layers", layers, 1024),
+                             ("heads", heads, 4096), ("kv_heads", kv_heads, 4096)):
+        # beyond the largest published models, so counts stay quick
+        check_whole_number(t(f"adapters.{key}"), value, 1, high)
     if d_model % heads:
-        raise ValueError(f"d_model {d_model} must be divisible by the number of heads {heads}")
+        raise ValueError(t("adapters.err.heads_divide", d_model=d_model, heads=heads))
     if heads % kv_heads:
-        raise ValueError(f"heads {heads} must be divisible by KV heads {kv_heads}")
+        raise ValueError(t("adapters.err.kv_heads_divide", heads=heads, kv_heads=kv_heads))
     return LlamaConfig(
         vocab_size=vocab_size,
         hidden_size=d_model,
@@ -81,7 +83,7 @@ def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_hea
 def adapter_positions(config, placement: Placement) -> list[str]:
     """Where the adapters of one block go: after the attention output projection and/or after the MLP."""
     if placement not in PLACEMENTS:
-        raise ValueError(f"adapter placement must be one of {', '.join(PLACEMENTS)}, got {placement!r}")
+        raise ValueError(t("adapters.err.placement", choices=", ".join(PLACEMENTS), value=repr(placement)))
     attn_out = "attn.c_proj" if config_of(config).model_type == "gpt2" else "self_attn.o_proj"
     return [attn_out, "mlp"] if placement == "houlsby" else ["mlp"]
 
@@ -119,19 +121,16 @@ def trainable_param_count(model: nn.Module) -> int:
 
 
 def check_bottleneck(bottleneck: int, d_model: int) -> None:
-    check_whole_number("Adapter bottleneck size", bottleneck)
+    check_whole_number(t("adapters.label.bottleneck"), bottleneck)
     if bottleneck > d_model:
-        raise ValueError(
-            f"Adapter bottleneck {bottleneck} is larger than d_model = {d_model}: a bottleneck must be "
-            f"at most d_model (reduction factor d/m ≥ 1)"
-        )
+        raise ValueError(t("adapters.err.bottleneck_too_large", bottleneck=bottleneck, d_model=d_model))
 
 
 MAX_VIRTUAL_TOKENS = 1024
 
 
 def check_virtual_tokens(num_virtual_tokens: int) -> None:
-    check_whole_number("Prompt tuning's virtual tokens", num_virtual_tokens, 1, MAX_VIRTUAL_TOKENS)
+    check_whole_number(t("adapters.label.prompt_tokens"), num_virtual_tokens, 1, MAX_VIRTUAL_TOKENS)
 
 
 # --------------------------------------------------------------------------- settings and table
@@ -140,24 +139,24 @@ def check_virtual_tokens(num_virtual_tokens: int) -> None:
 class MethodSettings:
     """The three methods' settings, as the tab and the benchmark take them."""
 
-    r: int = field(default=8, metadata={"label": "LoRA rank"})
-    alpha: float = field(default=16.0, metadata={"label": "LoRA alpha"})
-    dropout: float = field(default=0.0, metadata={"label": "LoRA dropout"})
+    r: int = field(default=8, metadata={"label_key": "adapters.label.rank"})
+    alpha: float = field(default=16.0, metadata={"label_key": "adapters.label.alpha"})
+    dropout: float = field(default=0.0, metadata={"label_key": "adapters.label.dropout"})
     use_rslora: bool = False
     target_modules: tuple[str, ...] = ("q", "v")  # the LoRA paper's choice (§7.1)
-    bottleneck: int = field(default=64, metadata={"label": "Adapter bottleneck size"})
+    bottleneck: int = field(default=64, metadata={"label_key": "adapters.label.bottleneck"})
     placement: Placement = "houlsby"
     activation: Activation = "relu"
-    prompt_tokens: int = field(default=20, metadata={"label": "Virtual tokens"})
+    prompt_tokens: int = field(default=20, metadata={"label_key": "adapters.label.virtual_tokens"})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "target_modules", tuple(self.target_modules or ()))
         if not self.target_modules:
-            raise ValueError(f"Choose at least one LoRA target module (from {', '.join(LLAMA_TARGETS)})")
+            raise ValueError(t("adapters.err.no_lora_target", choices=", ".join(LLAMA_TARGETS)))
         if self.placement not in PLACEMENTS:
-            raise ValueError(f"adapter placement must be one of {', '.join(PLACEMENTS)}, got {self.placement!r}")
+            raise ValueError(t("adapters.err.placement", choices=", ".join(PLACEMENTS), value=repr(self.placement)))
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
+            raise ValueError(t("adapters.err.activation", choices=", ".join(ACTIVATIONS), value=repr(self.activation)))
         check_lora_settings(self.r, self.alpha, self.dropout)
         check_virtual_tokens(self.prompt_tokens)
 
@@ -207,19 +206,19 @@ def parameter_table(config, settings: MethodSettings) -> list[ParamRow]:
         if p.name in targets:
             row("LoRA", p.name, f"r·(d_in+d_out) = {r}·({p.d_in}+{p.d_out})", r * (p.d_in + p.d_out))
     lora_per_layer = sum(x.per_layer for x in rows)
-    row("LoRA", "total", f"Σ r·(d_in+d_out) × {layers} layers", lora_per_layer)
+    row("LoRA", t("adapters.row.total"), t("adapters.row.lora_total", layers=layers), lora_per_layer)
 
     per_adapter = 2 * m * d + d + m
     positions = adapter_positions(config, settings.placement)
+    adapter = t("adapters.row.adapter", placement=settings.placement)
     for position in positions:
-        row(f"Adapter ({settings.placement})", f"after {position}",
-            f"2md+d+m = 2·{m}·{d}+{d}+{m}", per_adapter)
-    row(f"Adapter ({settings.placement})", "total",
-        f"{len(positions)} × (2md+d+m) × {layers} layers (reduction factor d/m = {d / m:.3g})",
+        row(adapter, t("adapters.row.after", position=position), f"2md+d+m = 2·{m}·{d}+{d}+{m}", per_adapter)
+    row(adapter, t("adapters.row.total"),
+        t("adapters.row.adapter_total", positions=len(positions), layers=layers, factor=d / m),
         per_adapter * len(positions))
 
     n = settings.prompt_tokens
-    row("Prompt tuning", "virtual tokens", f"n·d = {n}·{d}", n * d, 1)
+    row(t("adapters.row.prompt"), t("adapters.row.virtual_tokens"), f"n·d = {n}·{d}", n * d, 1)
     return rows
 
 
@@ -230,12 +229,13 @@ def sweep(config, settings: MethodSettings,
     d = config.hidden_size
     targets = resolve_targets(config, settings.target_modules)
     max_rank = min(min(p.d_in, p.d_out) for p in block_projections(config) if p.name in targets)
-    label = "+".join(t.removesuffix("_proj") for t in targets)
+    label = "+".join(target.removesuffix("_proj") for target in targets)
     return {
-        f"LoRA ({label}), x = rank r": [(s, lora_param_count(config, s, targets)) for s in sizes if s <= max_rank],
-        "Adapter (Houlsby), x = bottleneck m": [(s, adapter_param_count(config, s, "houlsby")) for s in sizes if s <= d],
-        "Adapter (Pfeiffer), x = bottleneck m": [(s, adapter_param_count(config, s, "pfeiffer")) for s in sizes if s <= d],
-        "Prompt tuning, x = virtual tokens n": [(s, prompt_tuning_param_count(config, s)) for s in sizes],
+        t("adapters.sweep.lora", targets=label):
+            [(s, lora_param_count(config, s, targets)) for s in sizes if s <= max_rank],
+        t("adapters.sweep.houlsby"): [(s, adapter_param_count(config, s, "houlsby")) for s in sizes if s <= d],
+        t("adapters.sweep.pfeiffer"): [(s, adapter_param_count(config, s, "pfeiffer")) for s in sizes if s <= d],
+        t("adapters.sweep.prompt"): [(s, prompt_tuning_param_count(config, s)) for s in sizes],
     }
 
 
@@ -248,7 +248,7 @@ class BottleneckAdapter(nn.Module):
         super().__init__()
         check_bottleneck(bottleneck, d_model)
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+            raise ValueError(t("adapters.err.activation", choices=", ".join(ACTIVATIONS), value=repr(activation)))
         self.down = nn.Linear(d_model, bottleneck)  # weight (m, d)
         self.act = ACTIVATIONS[activation]()
         self.up = nn.Linear(bottleneck, d_model)  # weight (d, m)
@@ -417,8 +417,8 @@ def build_variants(base: nn.Module, settings: MethodSettings, input_ids: torch.T
         layers = add_lora(lora_unmerged, settings.r, settings.alpha, settings.target_modules,
                           settings.dropout, settings.use_rslora)
         lora_unmerged.eval()
-        checks = [compare_logits("fresh LoRA (B = 0) vs base", _logits(lora_unmerged, input_ids), reference,
-                                 "exactly 0", lambda top, mean, agree: top == 0.0)]
+        checks = [compare_logits(t("adapters.check.fresh_lora"), _logits(lora_unmerged, input_ids), reference,
+                                 t("adapters.check.exactly_zero"), lambda top, mean, agree: top == 0.0)]
         for layer in layers:
             nn.init.normal_(layer.lora_B.weight, std=0.02)
         lora_merged = copy.deepcopy(lora_unmerged)
@@ -427,13 +427,13 @@ def build_variants(base: nn.Module, settings: MethodSettings, input_ids: torch.T
         unmerged_logits = _logits(lora_unmerged, input_ids)
         moved = (unmerged_logits - reference).abs().max().item()
         checks.append(compare_logits(
-            "LoRA merged vs unmerged (random B)", _logits(lora_merged, input_ids), unmerged_logits,
-            f"float rounding, ≤ {rounding:.1e} (LoRA itself moved the logits by up to {moved:.3g})",
+            t("adapters.check.merged"), _logits(lora_merged, input_ids), unmerged_logits,
+            t("adapters.check.rounding", rounding=rounding, moved=moved),
             lambda top, mean, agree: top <= rounding))
         checks.append(compare_logits(
-            f"fresh adapters (weights ~ N(0, {ADAPTER_INIT_STD:g}²), zero biases) vs base",
+            t("adapters.check.fresh_adapters", std=ADAPTER_INIT_STD),
             _logits(with_adapters, input_ids), reference,
-            f"near identity: mean |Δ| < 10% of mean |logit| ({typical:.3g}), top-1 mostly kept",
+            t("adapters.check.near_identity", typical=typical),
             lambda top, mean, agree: mean < 0.1 * typical and agree >= 0.8))
     finally:
         torch.random.set_rng_state(generator_state)

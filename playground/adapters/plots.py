@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from playground import adapters as A
 from playground.adapters.latency import PAPER_TABLE1, LatencyRow
+from playground.i18n import t
 
 FROZEN = "#e5e7eb"  # grey: frozen base weights
 TRAINABLE = "#fde68a"  # amber: trainable parameters
@@ -23,12 +24,13 @@ VARIANT_COLORS = {
     "lora_unmerged": "#f59e0b",
     "lora_merged": "#4f46e5",
 }
-VARIANT_LABELS = {
-    "base": "base",
-    "adapters": "base + adapters",
-    "lora_unmerged": "base + LoRA (unmerged)",
-    "lora_merged": "base + LoRA (merged)",
-}
+# The paper's methods (PAPER_TABLE1's rows) drawn beside the measurements, and the text key of each.
+PAPER_METHODS = {"Adapter (Houlsby)": "adapters.plot.paper_houlsby", "Adapter (Lin)": "adapters.plot.paper_lin"}
+
+
+def variant_label(variant: str) -> str:
+    """What the figures and tables call a variant ("base + adapters"), in the current language."""
+    return t(f"adapters.variant.{variant}")
 
 
 class _Canvas:
@@ -67,7 +69,7 @@ def forward_paths_figure(config, settings: A.MethodSettings, layer: int = 0) -> 
     """One block's adapter (serial) and LoRA (parallel) forward paths, with the real tensor shapes."""
     settings.check_for(config)
     if not 0 <= layer < A.num_layers(config):
-        raise ValueError(f"layer must be 0 to {A.num_layers(config) - 1}, got {layer!r}")
+        raise ValueError(t("adapters.err.layer_range", last=A.num_layers(config) - 1, value=repr(layer)))
     d = config.hidden_size
     m, r = settings.bottleneck, settings.r
     target = A.resolve_targets(config, settings.target_modules)[0]
@@ -80,8 +82,9 @@ def forward_paths_figure(config, settings: A.MethodSettings, layer: int = 0) -> 
 
     # Left: the adapter after the MLP (both placements put one there), serial.
     ax = 24
-    canvas.text(ax, 97, f"<b>Adapter: serial</b>, after the MLP of layer {layer} ({settings.placement})", 13)
-    canvas.box(ax, 88, f"MLP sublayer (frozen)<br>{d}→{getattr(config, 'intermediate_size', None) or 4 * d}→{d}", FROZEN, 24)
+    canvas.text(ax, 97, t("adapters.plot.adapter_title", layer=layer, placement=settings.placement), 13)
+    d_ff = getattr(config, "intermediate_size", None) or 4 * d
+    canvas.box(ax, 88, t("adapters.plot.mlp", d=d, d_ff=d_ff), FROZEN, 24)
     canvas.arrow(ax, 84.5, ax, 77.5, f"h {_shape('B', 'T', d)}")
     canvas.box(ax, 74, f"down  W: {_shape(m, d)} + b: ({m})", TRAINABLE, 24)
     canvas.arrow(ax, 70.5, ax, 63.5, _shape("B", "T", m))
@@ -92,33 +95,33 @@ def forward_paths_figure(config, settings: A.MethodSettings, layer: int = 0) -> 
     canvas.circle(ax, 33, "+")
     canvas.fig.add_shape(type="path", path=f"M {ax},81 L {ax - 16},81 L {ax - 16},33 L {ax - 2.2},33",
                          line=dict(color="#6b7280", width=1.3, dash="dot"))
-    canvas.text(ax - 17, 57, "skip: h", 10, "right")
+    canvas.text(ax - 17, 57, t("adapters.plot.skip"), 10, "right")
     canvas.arrow(ax, 30.6, ax, 23.5, f"h + up(σ(down h)) {_shape('B', 'T', d)}")
-    canvas.box(ax, 20, "+ residual (the block's own)", OP, 24)
+    canvas.box(ax, 20, t("adapters.plot.residual"), OP, 24)
     per_adapter = 2 * m * d + d + m
-    canvas.text(ax, 10, f"trainable per adapter: 2md + d + m = 2·{m}·{d} + {d} + {m} = <b>{per_adapter:,}</b>", 11)
-    canvas.text(ax, 5, "runs after the sublayer: extra sequential steps at inference", 10)
+    canvas.text(ax, 10, t("adapters.plot.adapter_trainable", m=m, d=d, count=per_adapter), 11)
+    canvas.text(ax, 5, t("adapters.plot.adapter_note"), 10)
 
     # Right: LoRA on the first target projection, parallel.
     lx, left, right = 74, 62, 86
-    canvas.text(lx, 97, f"<b>LoRA: parallel</b>, on {target} of layer {layer}", 13)
+    canvas.text(lx, 97, t("adapters.plot.lora_title", target=target, layer=layer), 13)
     canvas.box(lx, 88, f"x {_shape('B', 'T', d_in)}", TENSOR, 20)
     canvas.arrow(lx - 4, 84.5, left, 65.5)
     canvas.arrow(lx + 4, 84.5, right, 77.5)
-    canvas.box(left, 60, f"W0 (frozen)<br>{_shape(d_out, d_in)}", FROZEN, 18, 10)
+    canvas.box(left, 60, t("adapters.plot.w0", shape=_shape(d_out, d_in)), FROZEN, 18, 10)
     canvas.box(right, 74, f"A  {_shape(r, d_in)}", TRAINABLE, 16)
     canvas.arrow(right, 70.5, right, 63.5, _shape("B", "T", r))
-    canvas.box(right, 60, f"B  {_shape(d_out, r)}  (init 0)", TRAINABLE, 18)
+    canvas.box(right, 60, t("adapters.plot.b", shape=_shape(d_out, r)), TRAINABLE, 18)
     canvas.arrow(right, 56.5, right, 49.5, _shape("B", "T", d_out))
     canvas.box(right, 46, f"× {scale_text} = {scaling:g}", OP, 14)
     canvas.arrow(left, 55, lx - 2, 35.2, f"W0·x {_shape('B', 'T', d_out)}")
     canvas.arrow(right, 42.5, lx + 2, 35.2)
     canvas.circle(lx, 33, "+")
     canvas.arrow(lx, 30.6, lx, 23.5, f"h {_shape('B', 'T', d_out)}")
-    canvas.box(lx, 18, f"merged: W = W0 + ({scale_text})·B·A  {_shape(d_out, d_in)}<br>same shape as W0: no extra step",
-               TENSOR, 40, 8)
-    canvas.text(lx, 10, f"trainable here: r·(d_in + d_out) = {r}·({d_in} + {d_out}) = <b>{r * (d_in + d_out):,}</b>", 11)
-    canvas.text(lx, 5, "no nonlinearity, weights only (no biases)", 10)
+    canvas.box(lx, 18, t("adapters.plot.merged", scale=scale_text, shape=_shape(d_out, d_in)), TENSOR, 40, 8)
+    lora_count = r * (d_in + d_out)
+    canvas.text(lx, 10, t("adapters.plot.lora_trainable", r=r, d_in=d_in, d_out=d_out, count=lora_count), 11)
+    canvas.text(lx, 5, t("adapters.plot.lora_note"), 10)
 
     canvas.fig.update_layout(
         xaxis=dict(range=[0, 100], visible=False, fixedrange=True),
@@ -136,17 +139,18 @@ def sweep_figure(curves: dict[str, list[tuple[int, int]]], base_params: int,
     for (name, points), color in zip(curves.items(), colors):
         xs, ys = zip(*points)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=color),
-                                 hovertemplate="%{x}: %{y:,} params<extra>" + name + "</extra>"))
+                                 hovertemplate=f"%{{x}}: %{{y:,}} {t('adapters.plot.params')}<extra>{name}</extra>"))
     star_colors = ["#f59e0b", "#dc2626", "#059669"]  # LoRA, adapter, prompt tuning: the lines' colours
     for (name, (x, y)), color in zip((current or {}).items(), star_colors):
         fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers",
                                  marker=dict(size=15, symbol="star", color=color, line=dict(color="black", width=1)),
-                                 name=f"chosen: {name}", hovertemplate="%{x}: %{y:,}<extra>chosen</extra>"))
+                                 name=t("adapters.plot.chosen", name=name),
+                                 hovertemplate=f"%{{x}}: %{{y:,}}<extra>{t('adapters.plot.chosen_hover')}</extra>"))
     fig.add_hline(y=base_params * 0.01, line=dict(dash="dot", color="#9ca3af"),
-                  annotation_text="1% of the base model", annotation_position="bottom right")
+                  annotation_text=t("adapters.plot.one_percent"), annotation_position="bottom right")
     fig.update_layout(
-        xaxis=dict(type="log", title="rank r / bottleneck m / virtual tokens n", dtick=0.30103),
-        yaxis=dict(type="log", title="trainable parameters"),
+        xaxis=dict(type="log", title=t("adapters.plot.sweep_x"), dtick=0.30103),
+        yaxis=dict(type="log", title=t("adapters.plot.sweep_y")),
         height=420, margin=dict(l=60, r=20, t=30, b=50), legend=dict(font=dict(size=10)),
     )
     return fig
@@ -156,33 +160,36 @@ def latency_figure(rows: list[LatencyRow]) -> go.Figure:
     """Left: median forward ms per setting and variant, whiskers = interquartile range.
     Right: overhead against the base, measured here and in the LoRA paper's Table 1."""
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.1,
-                        subplot_titles=("measured here: median forward (ms), whiskers = IQR",
-                                        "overhead vs base (%): here and LoRA paper Table 1"))
+                        subplot_titles=(t("adapters.plot.latency_title"), t("adapters.plot.overhead_title")))
     settings = list(dict.fromkeys(f"b{r.batch} × T{r.seq_len}" for r in rows))
+    low, high = t("adapters.plot.min"), t("adapters.plot.max")  # in the hover texts
     for variant in VARIANT_COLORS:
         mine = [r for r in rows if r.variant == variant]
         if not mine:
             continue
-        color, label = VARIANT_COLORS[variant], VARIANT_LABELS[variant]
+        color, label = VARIANT_COLORS[variant], variant_label(variant)
         fig.add_trace(go.Bar(
             x=[f"b{r.batch} × T{r.seq_len}" for r in mine], y=[r.median_ms for r in mine], name=label,
             marker_color=color, legendgroup=variant,
             error_y=dict(type="data", symmetric=False, array=[r.q3_ms - r.median_ms for r in mine],
                          arrayminus=[r.median_ms - r.q1_ms for r in mine]),
             customdata=[[r.repeats, r.min_ms, r.max_ms] for r in mine],
-            hovertemplate="%{y:.1f} ms (n=%{customdata[0]}, min %{customdata[1]:.1f}, max %{customdata[2]:.1f})",
+            hovertemplate=f"%{{y:.1f}} ms (n=%{{customdata[0]}}, {low} %{{customdata[1]:.1f}}, "
+                          f"{high} %{{customdata[2]:.1f}})",
         ), row=1, col=1)
         if variant != "base":
             fig.add_trace(go.Bar(x=[f"b{r.batch} × T{r.seq_len}" for r in mine], y=[r.overhead_pct for r in mine],
                                  name=label, marker_color=color, legendgroup=variant, showlegend=False,
                                  hovertemplate="%{y:+.1f}%<extra>" + label + "</extra>"), row=1, col=2)
     baseline = PAPER_TABLE1["Fine-tune / LoRA"]
-    for name, color in (("Adapter (Houlsby)", "#fca5a5"), ("Adapter (Lin)", "#fecaca")):
-        overheads = [100 * (v - b) / b for v, b in zip(PAPER_TABLE1[name], baseline)]
-        fig.add_trace(go.Bar(x=[f"paper {s}" for s in PAPER_TABLE1["settings"]], y=overheads,
-                             name=f"paper: {name}", marker=dict(color=color, pattern_shape="/"),
+    for method, color in (("Adapter (Houlsby)", "#fca5a5"), ("Adapter (Lin)", "#fecaca")):
+        overheads = [100 * (v - b) / b for v, b in zip(PAPER_TABLE1[method], baseline)]
+        name = t(PAPER_METHODS[method])
+        fig.add_trace(go.Bar(x=[t("adapters.plot.paper_setting", setting=s) for s in PAPER_TABLE1["settings"]],
+                             y=overheads, name=t("adapters.plot.paper_trace", name=name),
+                             marker=dict(color=color, pattern_shape="/"),
                              hovertemplate="%{y:+.1f}%<extra>" + name + "</extra>"), row=1, col=2)
-    fig.add_annotation(text="paper: LoRA = fine-tune, 0% by construction", xref="x2 domain", yref="y2 domain",
+    fig.add_annotation(text=t("adapters.plot.paper_note"), xref="x2 domain", yref="y2 domain",
                        x=1, y=1, showarrow=False, xanchor="right", yanchor="top", font=dict(size=10))
     fig.update_xaxes(categoryorder="array", categoryarray=settings, row=1, col=1)
     fig.update_yaxes(title_text="ms", row=1, col=1)

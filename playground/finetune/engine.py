@@ -43,6 +43,7 @@ from playground.finetune.model import build_model
 from playground.finetune.peak import PeakMemory, free_memory
 from playground.finetune.planning import Plan
 from playground.finetune.result import FinetuneResult
+from playground.i18n import t
 
 EventKind = Literal["start", "step", "eval", "done", "stopped", "waiting"]  # "waiting": from studio's queue
 DROPOUT_SEED_OFFSET = 2**32  # the run's dropout stream: seeded past every config seed, never an init stream
@@ -117,14 +118,15 @@ def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
         fused.enter_context(train_ops.fused_lora(model, dropout))
         trainable = [p for p in model.parameters() if p.requires_grad]
         trainable_params = sum(p.numel() for p in trainable)
-        note = (f"; {plan.skipped} example(s) longer than max_length={config.max_length} left out"
+        note = (t("studio.msg.start_skipped", count=plan.skipped, max_length=config.max_length)
                 if plan.skipped else "")
+        checkpointing = t("studio.msg.start_checkpointing") if plan.gradient_checkpointing else ""
         yield FinetuneEvent(
             "start", total_steps=config.steps, elapsed_s=time.perf_counter() - started, estimate=plan.estimate,
             estimated_seconds=plan.estimated_seconds, trainable_params=trainable_params,
             peak_memory_bytes=peak.sample(),
-            message=f"{len(plan.train)} training / {len(plan.test)} held-out examples, {trainable_params:,} trainable "
-                    f"parameters{' (gradient checkpointing on)' if plan.gradient_checkpointing else ''}{note}",
+            message=t("studio.msg.start", train=len(plan.train), test=len(plan.test), params=f"{trainable_params:,}",
+                      checkpointing=checkpointing, note=note),
         )
         history: list[dict] = []
         metric_before = metric_after = None
@@ -207,16 +209,15 @@ def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
         )
         model = None
         kind = "stopped" if stopped else "done"
-        message = f"stopped after {step} of {config.steps} steps" if stopped else f"finished {step} steps"
+        message = (t("studio.msg.stopped", step=step, steps=config.steps) if stopped
+                   else t("studio.msg.finished", step=step))
         yield FinetuneEvent(kind, step, config.steps, elapsed_s=result.wall_s, peak_memory_bytes=result.peak_memory_bytes,
                             tokens_per_s=result.tokens_per_s, metric=metric_after, message=message, result=result)
     except torch.OutOfMemoryError:
         model = optimizer = None
         free_memory(device)
-        raise ValueError(
-            f"out of memory on {device} at batch_size={config.batch_size}, max_length={config.max_length}: "
-            "lower one of them (the run was stopped and its memory freed)"
-        ) from None
+        raise ValueError(t("studio.err.oom", device=device, batch_size=config.batch_size,
+                           max_length=config.max_length)) from None
     finally:
         fused.close()
         model = optimizer = None

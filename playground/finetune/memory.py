@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import torch
 
 from playground.finetune.train_ops import LOGIT_CHUNK_ELEMENTS
+from playground.i18n import t
 from playground.shapes import ModelShape, lora_param_count
 
 GIB = 1 << 30
@@ -64,23 +65,24 @@ class MemoryEstimate:
         return self.total_bytes <= FIT_MARGIN * self.available_bytes
 
     def rows(self) -> list[tuple[str, float]]:
-        """(part, MiB) rows for a table."""
+        """(part, MiB) rows for a table, the parts named in the current language."""
         parts = [
-            ("4-bit weights + unquantized layers", self.weights_bytes),
-            ("LoRA parameters + gradients", self.lora_bytes),
-            ("AdamW state", self.optimizer_bytes),
-            ("activations", self.activations_bytes),
-            ("runtime overhead", self.overhead_bytes),
-            ("total", self.total_bytes),
-            (f"available on {self.device}", self.available_bytes),
+            (t("studio.mem.weights"), self.weights_bytes),
+            (t("studio.mem.lora"), self.lora_bytes),
+            (t("studio.mem.adamw"), self.optimizer_bytes),
+            (t("studio.mem.activations"), self.activations_bytes),
+            (t("studio.mem.overhead"), self.overhead_bytes),
+            (t("studio.mem.total"), self.total_bytes),
+            (t("studio.mem.available", device=self.device), self.available_bytes),
         ]
         return [(name, round(value / (1 << 20), 1)) for name, value in parts]
 
     def summary(self) -> str:
-        return (
-            f"estimated {self.total_bytes / GIB:.2f} GiB of {self.available_bytes / GIB:.1f} GiB available on "
-            f"{self.device} (weights {self.weights_bytes / GIB:.2f}, activations {self.activations_bytes / GIB:.2f}, "
-            f"LoRA + AdamW {(self.lora_bytes + self.optimizer_bytes) / GIB:.3f} GiB)"
+        return t(
+            "studio.mem.summary", total=f"{self.total_bytes / GIB:.2f}", available=f"{self.available_bytes / GIB:.1f}",
+            device=self.device, weights=f"{self.weights_bytes / GIB:.2f}",
+            activations=f"{self.activations_bytes / GIB:.2f}",
+            lora=f"{(self.lora_bytes + self.optimizer_bytes) / GIB:.3f}",
         )
 
 

@@ -21,6 +21,7 @@ from playground import datasets, models
 from playground.datasets import Dataset, Tokenized
 from playground.finetune import memory
 from playground.finetune.config import FinetuneConfig
+from playground.i18n import t
 from playground.shapes import ModelShape
 
 
@@ -38,11 +39,8 @@ class Plan:
     def check_work(self, max_seconds: float | None) -> None:
         """A ValueError naming the estimate and the cap when the training would take longer than `max_seconds`."""
         if max_seconds is not None and self.estimated_seconds > max_seconds:
-            raise ValueError(
-                f"this run is estimated at {self.estimated_seconds:,.0f} s of training on "
-                f"{self.estimate.device}, more than the {max_seconds:,.0f} s one run may take on this server "
-                "(PLAYGROUND_MAX_RUN_SECONDS): lower steps, batch size, gradient accumulation or max length"
-            )
+            raise ValueError(t("studio.err.work_cap", seconds=f"{self.estimated_seconds:,.0f}",
+                               device=self.estimate.device, cap=f"{max_seconds:,.0f}"))
 
 
 def model_shape(model_id: str) -> ModelShape:
@@ -53,16 +51,13 @@ def plan(config: FinetuneConfig, dataset: Dataset, tokenizer) -> Plan:
     """Tokenize and estimate, before anything heavy; a ValueError for a run that cannot go ahead."""
     device = config.resolved_device
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was asked for, but this machine has no CUDA GPU")
+        raise ValueError(t("studio.err.no_cuda", device=repr(device)))
     train, skipped_train = datasets.tokenize(tokenizer, dataset.train, config.max_length)
     test, skipped_test = datasets.tokenize(tokenizer, dataset.test, config.max_length)
     if not train:
-        raise ValueError(
-            f"all {len(dataset.train)} training examples are longer than max_length={config.max_length} tokens "
-            "(chat template included): raise max_length or shorten the examples"
-        )
+        raise ValueError(t("studio.err.all_too_long", count=len(dataset.train), max_length=config.max_length))
     if not test:
-        raise ValueError(f"every held-out example is longer than max_length={config.max_length} tokens")
+        raise ValueError(t("studio.err.held_out_too_long", max_length=config.max_length))
     shape = model_shape(config.model_id)
     settings = dict(rank=config.rank, target_modules=config.target_modules, batch_size=config.batch_size,
                     max_length=max(len(item.input_ids) for item in train), double_quant=config.double_quant,
@@ -74,8 +69,7 @@ def plan(config: FinetuneConfig, dataset: Dataset, tokenizer) -> Plan:
         if with_checkpointing.fits:
             estimate, checkpointing = with_checkpointing, True
     if not estimate.fits:
-        raise ValueError(f"this run would not fit in memory: {estimate.summary()}. "
-                         "Lower batch_size or max_length, or pick a smaller model.")
+        raise ValueError(t("studio.err.no_fit", summary=estimate.summary()))
     mean_length = sum(len(item.input_ids) for item in train) / len(train)
     seconds = memory.estimate_seconds(shape, steps=config.steps, batch_size=config.batch_size,
                                       grad_accum=config.grad_accum, mean_length=mean_length, device=device,

@@ -36,6 +36,7 @@ from playground.datasets import Dataset, Example
 from playground.finetune.config import FinetuneConfig
 from playground.finetune.engine import FinetuneEvent, prepare
 from playground.finetune.planning import Plan
+from playground.i18n import language
 
 POLL_S = 0.2  # how often the parent looks at its stop flag while it waits for the child's next event
 JOIN_S = 60.0  # after a stop, how long the child may take to finish its micro-batch before it is killed
@@ -108,7 +109,15 @@ class _Failure:
 
 
 def _child(writer, stop, config: FinetuneConfig, dataset: Dataset, plan: Plan, adapter_dir: str,
-           threads: int | None) -> None:
+           threads: int | None, language_code: str) -> None:
+    from playground.i18n import using
+
+    with using(language_code):  # the run's messages in the language of whoever started it
+        _train_and_send(writer, stop, config, dataset, plan, adapter_dir, threads)
+
+
+def _train_and_send(writer, stop, config: FinetuneConfig, dataset: Dataset, plan: Plan, adapter_dir: str,
+                    threads: int | None) -> None:
     from playground import models
     from playground.finetune import engine
     from playground.finetune.result import save_adapter
@@ -153,7 +162,7 @@ def _follow(config: FinetuneConfig, dataset: Dataset, plan: Plan, stop: threadin
     child_stop = context.Event()
     process = context.Process(
         target=_child, name="finetune-run", daemon=True,
-        args=(writer, child_stop, config, dataset, plan, str(adapter_dir), training_threads(device)),
+        args=(writer, child_stop, config, dataset, plan, str(adapter_dir), training_threads(device), language()),
     )
     with _main_left_alone():
         process.start()

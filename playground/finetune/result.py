@@ -15,6 +15,7 @@ from pathlib import Path
 from playground.datasets import Dataset
 from playground.finetune import memory
 from playground.finetune.config import FinetuneConfig
+from playground.i18n import t
 
 
 @dataclass
@@ -64,7 +65,7 @@ def save_adapter(result: FinetuneResult, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     if result.model is None:
         if result.adapter_dir is None:
-            raise ValueError("this run has no adapter to save (it stopped before its first step)")
+            raise ValueError(t("studio.err.no_adapter"))
         if out.resolve() != result.adapter_dir.resolve():
             shutil.copytree(result.adapter_dir, out, dirs_exist_ok=True)
         return out

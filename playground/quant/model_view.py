@@ -14,16 +14,17 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
+from playground.i18n import t
 from playground.models import linear_layers
 from playground.quant import QuantSpec, block_count, one_thread, quantize, storage_bits
 
-# (label, spec of the linear layers or None for plain floats, bits of a float weight)
+# (text key of the label, spec of the linear layers or None for plain floats, bits of a float weight)
 MEMORY_FORMATS: tuple[tuple[str, QuantSpec | None, int], ...] = (
-    ("fp32", None, 32),
-    ("fp16 / bf16", None, 16),
-    ("int8 (absmax per row, LLM.int8)", QuantSpec("absmax", bits=8, per_row=True), 16),
-    ("NF4 (blocks of 64)", QuantSpec("nf4", blocksize=64), 16),
-    ("NF4 + double quantization", QuantSpec("nf4", blocksize=64, double_quant=True), 16),
+    ("quant.format.fp32", None, 32),
+    ("quant.format.fp16", None, 16),
+    ("quant.format.int8", QuantSpec("absmax", bits=8, per_row=True), 16),
+    ("quant.format.nf4", QuantSpec("nf4", blocksize=64), 16),
+    ("quant.format.nf4_dq", QuantSpec("nf4", blocksize=64, double_quant=True), 16),
 )
 MB = 1e6
 
@@ -37,12 +38,12 @@ def layer_errors(
     blockwise constants are exactly those of the full layer; a per-tensor absmax is that of the sample).
     """
     if not specs:
-        raise ValueError("choose at least one scheme to quantize the model with")
+        raise ValueError(t("quant.err.no_scheme_model"))
     if rows_per_layer is not None and rows_per_layer < 1:
         raise ValueError(f"rows_per_layer must be at least 1 (or None for every row), got {rows_per_layer}")
     layers = linear_layers(model)
     if not layers:
-        raise ValueError(f"{type(model).__name__} has no linear layers in its transformer blocks")
+        raise ValueError(t("quant.err.no_linear_layers", model=type(model).__name__))
     generator = torch.Generator().manual_seed(seed)
     for done, (name, layer) in enumerate(layers.items(), start=1):
         weight = layer.weight.detach().float()  # (d_out, d_in)
@@ -75,13 +76,14 @@ def _layer_rows(name: str, weight: torch.Tensor, specs: list[QuantSpec]) -> list
 
 
 def model_memory(model: nn.Module) -> list[dict]:
-    """The model's weight memory under fp32, fp16, int8, NF4 and NF4 + DQ (plain data, one row per format)."""
+    """The model's weight memory under fp32, fp16, int8, NF4 and NF4 + DQ (plain data, one row per format,
+    each format named in the current language)."""
     layers = linear_layers(model)
     linear_weights = {id(layer.weight) for layer in layers.values()}
     linear_count = sum(layer.weight.numel() for layer in layers.values())
     other_count = sum(p.numel() for p in model.parameters() if id(p) not in linear_weights)
     rows = []
-    for label, spec, float_bits in MEMORY_FORMATS:
+    for label_key, spec, float_bits in MEMORY_FORMATS:
         if spec is None:
             linear_bits = linear_count * float_bits
         else:
@@ -93,7 +95,7 @@ def model_memory(model: nn.Module) -> list[dict]:
         total = (linear_bits + other_bits) / 8
         rows.append(
             {
-                "format": label,
+                "format": t(label_key),
                 "linear_bits_per_param": linear_bits / linear_count,
                 "linear_mb": linear_bits / 8 / MB,
                 "other_mb": other_bits / 8 / MB,
@@ -118,5 +120,5 @@ def weight_of(model: nn.Module, layer_name: str) -> torch.Tensor:
     layers = linear_layers(model)
     if layer_name not in layers:
         examples = ", ".join(list(layers)[:3])
-        raise ValueError(f"layer {layer_name!r} is not a linear layer of this model; e.g. {examples}")
+        raise ValueError(t("quant.err.layer", layer=layer_name, examples=examples))
     return layers[layer_name].weight.detach().float().clone()

@@ -3,6 +3,8 @@
 Nothing here ships raw millions of points to the browser: histograms are counted on the server and sent
 as bars, transfer curves are drawn from the levels and boundaries (a staircase has 2 points per level),
 and error-against-value plots a fixed-size random subsample. Every figure stays well under 200 KB of JSON.
+Titles, axis titles, trace names and hover words come from playground/texts/quant.py, in the language
+current when the figure is drawn.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import plotly.graph_objects as go
 import torch
 
 from playground.checks import QUANT_TYPES
+from playground.i18n import t
 from playground.quant import QuantResult, code_histogram, nf4_derivation, one_thread
 
 HISTOGRAM_BINS = 120
@@ -100,25 +103,28 @@ def value_histogram(x: torch.Tensor, results: list[QuantResult], block: int | No
     low, high = float(values.min()), float(values.max())
     pad = 0.02 * (high - low or 1.0)
     rows, titles = [], []
+    values_name, boundaries_name = t("quant.plot.values"), t("quant.plot.boundaries")
+    level_hover = t("quant.plot.level") + " %{x:.4g}<extra></extra>"
     for index, result in enumerate(results):
         shown = _level_block(result, block)
-        titles.append(result.spec.label + ("" if result.block_count == 1 else f" (levels of block {shown})"))
+        titles.append(result.spec.label if result.block_count == 1
+                      else t("quant.plot.levels_of_block", label=result.spec.label, block=shown))
         _, levels = result.block_levels(shown)
         boundaries = result.block_boundaries(shown)
         boundary_x, boundary_y = _vertical_lines(boundaries[(boundaries >= low - pad) & (boundaries <= high + pad)], top)
         level_x, level_y = _vertical_lines(levels[(levels >= low - pad) & (levels <= high + pad)], top)
         rows.append([
             {"type": "bar", "x": centers, "y": counts.astype(np.float32), "marker": {"color": "#94a3b8"},
-             "name": "values", "showlegend": index == 0, "width": float(edges[1] - edges[0])},
+             "name": values_name, "showlegend": index == 0, "width": float(edges[1] - edges[0])},
             {"type": "scatter", "x": boundary_x, "y": boundary_y, "mode": "lines", "hoverinfo": "skip",
-             "line": {"color": "#64748b", "width": 1, "dash": "dot"}, "name": "decision boundaries",
+             "line": {"color": "#64748b", "width": 1, "dash": "dot"}, "name": boundaries_name,
              "showlegend": index == 0},
-            {"type": "scatter", "x": level_x, "y": level_y, "mode": "lines", "name": f"levels: {result.spec.label}",
-             "line": {"color": _color(index), "width": 1.5}, "hovertemplate": "level %{x:.4g}<extra></extra>"},
+            {"type": "scatter", "x": level_x, "y": level_y, "mode": "lines",
+             "name": t("quant.plot.levels_of", label=result.spec.label),
+             "line": {"color": _color(index), "width": 1.5}, "hovertemplate": level_hover},
         ])
-    scope = "whole tensor" if block is None else f"block {block}"
-    fig = _stacked(rows, titles, f"Values and levels: {scope}, {len(values):,} values<br>"
-                   "<sup>bars: values · solid: levels · dotted: decision boundaries</sup>")
+    scope = t("quant.plot.whole_tensor") if block is None else t("quant.plot.block", block=block)
+    fig = _stacked(rows, titles, t("quant.plot.histogram_title", scope=scope, count=len(values)))
     fig.update_layout(bargap=0)
     return fig
 
@@ -152,10 +158,10 @@ def transfer_curve(x: torch.Tensor, results: list[QuantResult], block: int | Non
             go.Scatter(x=xs, y=ys, mode="lines", line={"color": _color(index), "width": 2},
                        name=result.spec.label, hovertemplate="x %{x:.4g} → x̂ %{y:.4g}<extra></extra>")
         )
-    scope = "widest block" if block is None else f"block {block}"
+    scope = t("quant.plot.widest_block") if block is None else t("quant.plot.block", block=block)
     fig.update_xaxes(title_text="x")
-    fig.update_yaxes(title_text="x̂ (dequantized)")
-    return _layout(fig, f"Transfer curve x → x̂ ({scope})", height=400)
+    fig.update_yaxes(title_text=t("quant.plot.dequantized_axis"))
+    return _layout(fig, t("quant.plot.transfer_title", scope=scope), height=400)
 
 
 def _errors(x: torch.Tensor, result: QuantResult, block: int | None) -> np.ndarray:
@@ -170,16 +176,17 @@ def error_histogram(x: torch.Tensor, results: list[QuantResult], block: int | No
     edges = np.linspace(-reach, reach, HISTOGRAM_BINS + 1)
     centers = ((edges[:-1] + edges[1:]) / 2).astype(np.float32)
     fig = go.Figure()
+    error_hover = t("quant.plot.error") + " %{x:.3g}: %{y:.2%}<extra></extra>"
     for index, (result, error) in enumerate(zip(results, errors)):
         counts, _ = np.histogram(error, bins=edges)
         fig.add_trace(
             go.Scatter(x=centers, y=(counts / max(len(error), 1)).astype(np.float32), mode="lines",
                        line={"shape": "hvh", "color": _color(index), "width": 2}, name=result.spec.label,
-                       hovertemplate="error %{x:.3g}: %{y:.2%}<extra></extra>")
+                       hovertemplate=error_hover)
         )
-    fig.update_xaxes(title_text="error x̂ − x")
-    fig.update_yaxes(title_text="share of values", tickformat=".0%")
-    return _layout(fig, "Error distribution")
+    fig.update_xaxes(title_text=t("quant.plot.error_axis"))
+    fig.update_yaxes(title_text=t("quant.plot.share_axis"), tickformat=".0%")
+    return _layout(fig, t("quant.plot.error_histogram_title"))
 
 
 def error_vs_value(x: torch.Tensor, results: list[QuantResult], block: int | None = None, seed: int = 0) -> go.Figure:
@@ -194,15 +201,19 @@ def error_vs_value(x: torch.Tensor, results: list[QuantResult], block: int | Non
             go.Scattergl(x=values[picked].astype(np.float32), y=error[picked].astype(np.float32), mode="markers",
                          marker={"size": 4, "color": _color(index), "opacity": 0.6}, name=result.spec.label)
         )
-    sampled = "" if len(picked) == len(values) else f" ({len(picked):,} of {len(values):,} sampled)"
+    if len(picked) == len(values):
+        title = t("quant.plot.error_vs_value_title")
+    else:
+        title = t("quant.plot.error_vs_value_sampled_title", picked=len(picked), total=len(values))
     fig.update_xaxes(title_text="x")
-    fig.update_yaxes(title_text="error x̂ − x")
-    return _layout(fig, f"Error against value{sampled}")
+    fig.update_yaxes(title_text=t("quant.plot.error_axis"))
+    return _layout(fig, title)
 
 
 def code_usage(results: list[QuantResult]) -> go.Figure:
     """How often each code is used, codes ordered by their level (low to high)."""
     rows, titles = [], []
+    code_hover = t("quant.plot.code") + " %{x}: %{y:.2%}<extra></extra>"
     for index, result in enumerate(results):
         codes, counts = code_histogram(result)
         shares = counts / max(counts.sum(), 1)
@@ -211,16 +222,16 @@ def code_usage(results: list[QuantResult]) -> go.Figure:
             codes, shares = order, shares[order]
         used = shares[shares > 0]
         entropy = float(-(used * np.log2(used)).sum())
-        titles.append(
-            f"{result.spec.label}: {int((counts > 0).sum())}/{result.spec.code_count} codes used, "
-            f"entropy {entropy:.2f} of {math.log2(result.spec.code_count):.2f} bits"
-        )
+        titles.append(t(
+            "quant.plot.code_usage_row", label=result.spec.label, used=int((counts > 0).sum()),
+            total=result.spec.code_count, entropy=entropy, max_bits=math.log2(result.spec.code_count),
+        ))
         rows.append([
             {"type": "bar", "x": [str(int(code)) for code in codes], "y": shares.astype(np.float32),
              "marker": {"color": _color(index)}, "showlegend": False,
-             "hovertemplate": "code %{x}: %{y:.2%}<extra></extra>"},
+             "hovertemplate": code_hover},
         ])
-    fig = _stacked(rows, titles, "Code usage (codes in order of their level)", shared_x=False)
+    fig = _stacked(rows, titles, t("quant.plot.code_usage_title"), shared_x=False)
     fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(type="category", tickfont={"size": 9})
     return fig
@@ -234,41 +245,43 @@ def nf4_derivation_figure() -> go.Figure:
     density = np.exp(-(grid**2) / 2) / math.sqrt(2 * math.pi)
     at_levels = np.exp(-(z**2) / 2) / math.sqrt(2 * math.pi)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=grid, y=density, mode="lines", line={"color": "#94a3b8", "width": 2}, name="N(0, 1) density"))
+    fig.add_trace(go.Scatter(x=grid, y=density, mode="lines", line={"color": "#94a3b8", "width": 2}, name=t("quant.plot.density_trace")))
     line_x, _ = _vertical_lines(z, 1.0)
     line_y = np.repeat(at_levels, 3).astype(np.float32)
     line_y[0::3] = 0
     line_y[2::3] = np.nan
     fig.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines", line={"color": PALETTE[0], "width": 1}, showlegend=False, hoverinfo="skip"))
     hover = [
-        f"code {index}<br>p = {p:.4f}<br>z = Φ⁻¹(p) = {zz:.4f}<br>level = z / {z.max():.4f} = {level:.4f}"
+        str(t("quant.plot.nf4_hover", index=index, p=float(p), z=float(zz), top=float(z.max()), level=float(level)))
         for index, (p, zz, level) in enumerate(zip(derivation["probability"], z, derivation["level"]))
     ]
     fig.add_trace(
         go.Scatter(x=z, y=at_levels, mode="markers+text", marker={"size": 9, "color": PALETTE[0]},
                    text=[f"{level:.2f}" for level in derivation["level"]], textposition="top center",
-                   textfont={"size": 9}, hovertext=hover, hoverinfo="text", name="NF4 levels (text: level)")
+                   textfont={"size": 9}, hovertext=hover, hoverinfo="text", name=t("quant.plot.nf4_levels_trace"))
     )
-    fig.update_xaxes(title_text="z (standard normal quantile); level = z / Φ⁻¹(0.9677)")
-    fig.update_yaxes(title_text="density")
-    return _layout(fig, "NF4: 16 levels at quantiles of N(0, 1), scaled to [−1, 1], with an exact 0", height=380)
+    fig.update_xaxes(title_text=t("quant.plot.nf4_x_axis"))
+    fig.update_yaxes(title_text=t("quant.plot.density_axis"))
+    return _layout(fig, t("quant.plot.nf4_title"), height=380)
 
 
 def layer_error_figure(rows: list[dict]) -> go.Figure:
     """Relative RMSE per linear layer (rows of model_layer_errors), one line per scheme."""
     fig = go.Figure()
     schemes = list(dict.fromkeys(row["scheme"] for row in rows))
+    relative_rmse = t("quant.plot.relative_rmse")
     for index, scheme in enumerate(schemes):
         mine = [row for row in rows if row["scheme"] == scheme]
         fig.add_trace(
             go.Scatter(x=np.arange(len(mine)), y=np.array([row["relative_rmse"] for row in mine], dtype=np.float32),
                        mode="lines+markers", marker={"size": 4}, line={"color": _color(index), "width": 1.5},
                        name=scheme, customdata=[row["layer"] for row in mine],
-                       hovertemplate="%{customdata}<br>relative RMSE %{y:.3%}<extra>" + scheme + "</extra>")
+                       hovertemplate="%{customdata}<br>" + relative_rmse + " %{y:.3%}<extra>" + scheme + "</extra>")
         )
-    fig.update_xaxes(title_text="linear layer (in model order)")
-    fig.update_yaxes(title_text="relative error ‖W' − W‖ / ‖W‖", tickformat=".1%")
-    return _layout(fig, f"Quantization error of every linear layer ({len(rows) // max(len(schemes), 1)} layers)", height=420)
+    fig.update_xaxes(title_text=t("quant.plot.layer_axis"))
+    fig.update_yaxes(title_text=t("quant.plot.relative_error_axis"), tickformat=".1%")
+    title = t("quant.plot.layer_errors_title", count=len(rows) // max(len(schemes), 1))
+    return _layout(fig, title, height=420)
 
 
 @one_thread

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from playground.checks import QUANT_TYPES, check_whole_number
+from playground.i18n import t
 from playground.settings import LIMITS
 
 def one_thread(function):
@@ -174,17 +175,16 @@ class QuantSpec:
 
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
-            raise ValueError(f"scheme {self.scheme!r} is not known; choose one of {', '.join(SCHEMES)}")
-        check_whole_number("bits", self.bits, MIN_BITS, MAX_BITS)
+            raise ValueError(t("quant.err.scheme", scheme=self.scheme, choices=", ".join(SCHEMES)))
+        check_whole_number(t("quant.label.bits"), self.bits, MIN_BITS, MAX_BITS)
         if self.blocksize is not None and self.blocksize not in BLOCKSIZES:
             raise ValueError(
-                f"block size {self.blocksize!r} is not allowed: choose one of {', '.join(map(str, BLOCKSIZES))} "
-                "(or none for one block per tensor)"
+                t("quant.err.blocksize", blocksize=self.blocksize, choices=", ".join(map(str, BLOCKSIZES)))
             )
         if self.per_row and self.blocksize is not None:
             raise ValueError(f"per_row=True and blocksize={self.blocksize} contradict each other: pick one")
         if self.double_quant and self.scheme not in QUANT_TYPES:
-            raise ValueError(f"double quantization applies to nf4 and fp4, not {self.scheme!r}")
+            raise ValueError(t("quant.err.double_quant", scheme=self.scheme))
 
     @property
     def code_bits(self) -> int:
@@ -274,8 +274,7 @@ class QuantResult:
         """(start, stop) of `block` in the flattened tensor."""
         if not 0 <= block < self.block_count:
             raise ValueError(
-                f"block {block} does not exist: this tensor has {self.block_count} block(s), "
-                f"numbered 0 to {self.block_count - 1}"
+                t("quant.err.block_missing", block=block, count=self.block_count, last=self.block_count - 1)
             )
         start = block * self.block_length
         return start, min(start + self.block_length, self.numel)
@@ -315,7 +314,7 @@ def as_tensor(x) -> torch.Tensor:
     else:
         array = np.asarray(x)
         if array.dtype.kind not in "fiub":
-            raise ValueError(f"x must hold numbers, got an array of {array.dtype}")
+            raise ValueError(t("quant.err.not_numbers", dtype=str(array.dtype)))
         tensor = torch.from_numpy(np.ascontiguousarray(array))
     tensor = tensor.cpu()
     if not tensor.is_floating_point():
@@ -329,7 +328,7 @@ def _require_finite(block_stat: torch.Tensor, flat: torch.Tensor) -> None:
     """NaN and ±inf carry into a block's max, so checking the per-block constants checks every value."""
     if not bool(torch.isfinite(block_stat).all()):
         bad = flat[~torch.isfinite(flat)][0].item()
-        raise ValueError(f"x contains {bad} (NaN or infinity): only finite numbers can be quantized")
+        raise ValueError(t("quant.err.not_finite", bad=bad))
 
 
 def _split_blocks(flat: torch.Tensor, block_length: int) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -489,7 +488,7 @@ def quantize(
     spec = QuantSpec(scheme, bits, blocksize, double_quant, per_row)
     tensor = as_tensor(x)
     if tensor.numel() == 0:
-        raise ValueError("x is empty: give at least one value to quantize")
+        raise ValueError(t("quant.err.empty"))
     shape = tuple(tensor.shape)
     flat = tensor.reshape(-1).float()
     if per_row:
@@ -610,12 +609,12 @@ def synthetic(
 ) -> torch.Tensor:
     """`size` float32 values with unit scale; "normal+outliers" sets a fraction of them to ±magnitude."""
     if distribution not in DISTRIBUTIONS:
-        raise ValueError(f"distribution {distribution!r} is not known; choose one of {', '.join(DISTRIBUTIONS)}")
-    check_whole_number("size", size, MIN_SYNTHETIC, LIMITS.max_values)
+        raise ValueError(t("quant.err.distribution", distribution=distribution, choices=", ".join(DISTRIBUTIONS)))
+    check_whole_number(t("quant.label.size"), size, MIN_SYNTHETIC, LIMITS.max_values)
     if not 0.0 <= outlier_fraction <= 0.5:
-        raise ValueError(f"outlier fraction {outlier_fraction} is out of range: choose 0 to 0.5")
+        raise ValueError(t("quant.err.outlier_fraction", value=outlier_fraction))
     if not (math.isfinite(outlier_magnitude) and 0 < outlier_magnitude <= 1e6):
-        raise ValueError(f"outlier magnitude {outlier_magnitude} is out of range: choose more than 0, up to 1e6")
+        raise ValueError(t("quant.err.outlier_magnitude", value=outlier_magnitude))
     generator = torch.Generator().manual_seed(int(seed))
     if distribution == "uniform":
         return (torch.rand(size, generator=generator) * 2 - 1) * math.sqrt(3)
@@ -639,20 +638,19 @@ _NUMBER_SEPARATORS = re.compile(r"[\s,;]+")
 def parse_numbers(text: str) -> torch.Tensor:
     """Numbers typed or pasted, separated by commas, spaces, semicolons or new lines."""
     if len(text or "") > LIMITS.max_typed_chars:
-        raise ValueError(f"{len(text):,} characters is more than the limit of {LIMITS.max_typed_chars:,} for typed "
-                         "numbers: use the synthetic source for large inputs")
+        raise ValueError(t("quant.err.typed_chars", count=len(text), limit=LIMITS.max_typed_chars))
     tokens = [token for token in _NUMBER_SEPARATORS.split(text or "") if token]
     if not tokens:
-        raise ValueError("no numbers given: type some values, e.g. 0.5, -1.2, 3.1, 0, 2.7")
+        raise ValueError(t("quant.err.no_numbers"))
     if len(tokens) > LIMITS.max_values:
-        raise ValueError(f"{len(tokens):,} values is more than the limit of {LIMITS.max_values:,}")
+        raise ValueError(t("quant.err.too_many_values", count=len(tokens), limit=LIMITS.max_values))
     values = []
     for token in tokens:
         try:
             value = float(token)
         except ValueError:
-            raise ValueError(f"{token!r} is not a number: give numbers separated by commas or spaces") from None
+            raise ValueError(t("quant.err.not_a_number", token=token)) from None
         if not math.isfinite(value):
-            raise ValueError(f"{token!r} is not a finite number: NaN and infinity cannot be quantized")
+            raise ValueError(t("quant.err.not_finite_number", token=token))
         values.append(value)
     return torch.tensor(values, dtype=torch.float32)

@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 from typing import Iterator
 
+from playground.i18n import t
+
 
 class QueueFull(ValueError):
     """More fine-tunes are waiting than the server allows."""
@@ -42,10 +44,7 @@ class FinetuneQueue:
     def join(self, owner: str) -> Ticket:
         with self._condition:
             if len(self._waiting) >= self.max_waiting and len(self._running) >= self.concurrent:
-                raise QueueFull(
-                    f"{len(self._waiting)} fine-tunes are already waiting (the limit is {self.max_waiting}); "
-                    "try again in a few minutes"
-                )
+                raise QueueFull(t("studio.err.queue_full", waiting=len(self._waiting), limit=self.max_waiting))
             ticket = Ticket(owner, next(self._numbers))
             self._waiting.append(ticket)
             self._admit()

@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from playground import models
+from playground import datasets, i18n, models, zerogpu
 from playground.datasets import Example
 from playground.finetune import (
     FinetuneConfig, FinetuneEvent, free_memory, held_out_metric, run_finetune, run_in_process, save_adapter,
     write_metrics,
 )
 from playground.generation import Decoding, generate
+from playground.i18n import t
 from playground.settings import LIMITS
 from playground.studio.pool import AdapterPool, QuantKey
 from playground.studio.queue import FinetuneQueue
@@ -52,8 +53,13 @@ class Run:
 
     @property
     def label(self) -> str:
-        status = f"stopped at {self.summary['steps_done']}" if self.summary["stopped"] else f"{self.config.steps} steps"
-        return f"{self.run_id} · {self.summary['dataset']} · {status} · r={self.config.rank}"
+        """How the run picker names the run, in the current language."""
+        if self.summary["stopped"]:
+            status = t("studio.run.stopped_at", step=self.summary["steps_done"])
+        else:
+            status = t("studio.run.steps", steps=self.config.steps)
+        return t("studio.run.label", run_id=self.run_id, dataset=datasets.dataset_label(self.summary["dataset"]),
+                 status=status, rank=self.config.rank)
 
     @property
     def quant_key(self) -> QuantKey:
@@ -142,8 +148,7 @@ class Studio:
         with self._lock:
             session = self._sessions.get(owner or "")
             if session is None or session.closed:
-                raise ValueError("this session has ended (sessions end after "
-                                 f"{self.ttl_s / 60:.0f} minutes without activity): reload the page")
+                raise ValueError(t("studio.err.session_ended", minutes=f"{self.ttl_s / 60:.0f}"))
             session.last_seen = self.clock()
             return session
 
@@ -160,8 +165,7 @@ class Studio:
         self.reap()
         with self._lock:
             if len(self._sessions) >= self.max_sessions:
-                raise ValueError(f"the server has {len(self._sessions)} open sessions, its limit "
-                                 f"(PLAYGROUND_MAX_SESSIONS); try again when one has ended")
+                raise ValueError(t("studio.err.max_sessions", count=len(self._sessions)))
             self.root.mkdir(parents=True, exist_ok=True)
             folder = Path(tempfile.mkdtemp(prefix="session-", dir=self.root))
             session = self._sessions[owner] = Session(owner, folder, self.clock())
@@ -216,7 +220,8 @@ class Studio:
     def run(self, owner: str, run_id: str) -> Run:
         runs = self.session(owner).runs
         if run_id not in runs:
-            raise ValueError(f"no run {run_id!r} in this session (runs: {sorted(runs) or 'none yet'})")
+            raise ValueError(t("studio.err.no_run", run_id=repr(run_id),
+                               runs=sorted(runs) or t("studio.err.no_runs_yet")))
         return runs[run_id]
 
     def running(self, owner: str) -> bool:
@@ -258,15 +263,16 @@ class Studio:
         stop = threading.Event()
         with session.lock:
             if session.stop is not None:
-                raise ValueError("this session already has a fine-tune running or waiting; stop it first")
+                raise ValueError(t("studio.err.busy"))
             if len(session.runs) >= self.max_runs:
-                raise ValueError(f"this session already keeps {len(session.runs)} runs, the most one session may "
-                                 "keep (PLAYGROUND_MAX_RUNS_PER_SESSION)")
+                raise ValueError(t("studio.err.max_runs", count=len(session.runs)))
             session.stop = stop
         training_dir = session.folder / TRAINING_FOLDER  # the child process saves the adapter here
         try:
             if LIMITS.finetune_process:
                 events = run_in_process(config, examples, stop, LIMITS.max_run_seconds, training_dir)
+            elif zerogpu.ON_ZEROGPU:  # one spaces.GPU call; the adapter saved in training_dir
+                events = zerogpu.finetune(config, examples, stop, LIMITS.max_run_seconds, training_dir)
             else:
                 events = run_finetune(config, examples, stop, max_seconds=LIMITS.max_run_seconds)
         except BaseException:
@@ -282,7 +288,7 @@ class Studio:
             except Exception as err:  # noqa: BLE001 - handed to whoever follows the job
                 job.finish(err)
 
-        threading.Thread(target=work, name=f"finetune-{session.folder.name}", daemon=True).start()
+        threading.Thread(target=i18n.bound(work), name=f"finetune-{session.folder.name}", daemon=True).start()
         return self._touching(session, job.follow())
 
     def _queued(self, session: Session, config: FinetuneConfig, events: Iterator[FinetuneEvent],
@@ -292,10 +298,11 @@ class Studio:
             ticket = self.queue.join(session.owner)
             for position in self.queue.wait(ticket, stop):
                 session.last_seen = self.clock()
-                yield FinetuneEvent("waiting", total_steps=config.steps, message=f"waiting: position {position}")
+                yield FinetuneEvent("waiting", total_steps=config.steps,
+                                    message=t("studio.msg.waiting", position=position))
             if stop.is_set():
                 events.close()
-                yield FinetuneEvent("stopped", total_steps=config.steps, message="left the queue before starting")
+                yield FinetuneEvent("stopped", total_steps=config.steps, message=t("studio.msg.left_queue"))
                 return
             for event in events:
                 session.last_seen = self.clock()
@@ -313,11 +320,11 @@ class Studio:
         result = event.result
         if session.closed or result.steps_done == 0:
             result.model = None
-            return event.message + " (nothing to keep)"
+            return t("studio.msg.nothing_kept", message=event.message)
         run_id = f"run{len(session.runs) + 1}"
         adapter_dir = save_adapter(result, session.folder / run_id)
         summary = result.summary()
-        if result.dataset.name != "user data" and config.eval_examples:
+        if result.dataset.name != datasets.USER_DATA and config.eval_examples:
             summary["metric_full_precision"] = self.full_precision_metric(config, result.dataset)
         write_metrics(result, adapter_dir / "metrics.json")
         result.model = None  # the training copy goes; compare loads the saved adapter into the shared base
@@ -326,7 +333,7 @@ class Studio:
             if session.closed:
                 return event.message
             session.runs[run_id] = Run(run_id, config, summary, adapter_dir)
-        return f"{event.message}; saved as {run_id}"
+        return t("studio.msg.saved", message=event.message, run_id=run_id)
 
     def full_precision_metric(self, config: FinetuneConfig, dataset) -> dict:
         """The held-out metric of the full-precision model (cached per model and built-in dataset)."""
@@ -347,20 +354,25 @@ class Studio:
         """
         prompts = [p for p in (prompt.strip() for prompt in prompts) if p]
         if not prompts:
-            raise ValueError("type a prompt to compare")
+            raise ValueError(t("studio.err.no_prompt"))
         if len(prompts) > 16:
-            raise ValueError(f"compare at most 16 prompts at once, got {len(prompts)}")
+            raise ValueError(t("studio.err.too_many_prompts", count=len(prompts)))
         run = self.run(owner, run_id) if run_id else None
         key = run.quant_key if run else (model_id or models.default_model_id(), "nf4", True)
         tokenizer = models.load_tokenizer(key[0])
         check_prompt_length(tokenizer, prompts)
-        loaded = models.load_model(key[0])
-        full = generate(loaded.model, tokenizer, prompts, decoding)
-        with self.pool.use(key) as base_model:
-            base = generate(base_model, tokenizer, prompts, decoding)
-        lora = [""] * len(prompts)
-        if run is not None:
-            lora = self.lora_answers(owner, run.run_id, prompts, decoding)
+        if zerogpu.ON_ZEROGPU:  # the models live in ZeroGPU's worker, loaded inside the call
+            full, base, lora = zerogpu.run_on_gpu(
+                zerogpu.answers, key, run.adapter_dir if run else None, prompts, decoding, i18n.language(),
+                estimate_s=zerogpu.generation_estimate_s(decoding.max_new_tokens))
+        else:
+            loaded = models.load_model(key[0])
+            full = generate(loaded.model, tokenizer, prompts, decoding)
+            with self.pool.use(key) as base_model:
+                base = generate(base_model, tokenizer, prompts, decoding)
+            lora = [""] * len(prompts)
+            if run is not None:
+                lora = self.lora_answers(owner, run.run_id, prompts, decoding)
         return [
             {"prompt": p, "full_precision": f, "base_4bit": b, "lora_4bit": a}
             for p, f, b, a in zip(prompts, full, base, lora)
@@ -392,11 +404,11 @@ class Studio:
         full = summary.get("metric_full_precision") or {}
         rows = []
         for name in before or after:
-            label = summary["metric_name"] if name == "score" else name.replace("_", " ")
+            label = datasets.metric_label(summary["dataset"], name)
             rows.append([label, full.get(name), before.get(name), after.get(name)])
         losses = [entry["eval_loss"] for entry in summary["history"] if "eval_loss" in entry]
         if losses:
-            rows.append(["held-out loss", None, round(losses[0], 4), round(losses[-1], 4)])
+            rows.append([t("studio.metric.held_out_loss"), None, round(losses[0], 4), round(losses[-1], 4)])
         return rows
 
 
@@ -407,8 +419,7 @@ def check_prompt_length(tokenizer, prompts: list[str]) -> None:
     for prompt in prompts:
         tokens = limit + 1 if len(prompt) > 16 * limit else len(tokenizer(prompt, add_special_tokens=False).input_ids)
         if tokens > limit:
-            raise ValueError(f"a prompt of {len(prompt):,} characters is longer than the {limit} tokens a compare "
-                             "may take (PLAYGROUND_MAX_PROMPT_TOKENS): shorten it")
+            raise ValueError(t("studio.err.prompt_too_long", chars=f"{len(prompt):,}", limit=limit))
 
 
 def summary_json(run: Run) -> str:
@@ -422,9 +433,10 @@ def loss_figure(history: list[dict]):
     train = [entry for entry in history if "loss" in entry]
     held_out = [entry for entry in history if "eval_loss" in entry]
     figure = go.Figure()
-    figure.add_scatter(x=[e["step"] for e in train], y=[e["loss"] for e in train], mode="lines", name="train")
+    figure.add_scatter(x=[e["step"] for e in train], y=[e["loss"] for e in train], mode="lines",
+                       name=t("studio.plot.train"))
     figure.add_scatter(x=[e["step"] for e in held_out], y=[e["eval_loss"] for e in held_out], mode="lines+markers",
-                       name="held-out")
-    figure.update_layout(xaxis_title="step", yaxis_title="loss per answer token", height=320,
+                       name=t("studio.plot.held_out"))
+    figure.update_layout(xaxis_title=t("studio.plot.step"), yaxis_title=t("studio.plot.loss"), height=320,
                          margin=dict(l=50, r=20, t=30, b=40), legend=dict(orientation="h", y=1.12, x=1, xanchor="right"))
     return figure

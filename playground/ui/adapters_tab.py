@@ -17,19 +17,37 @@ import time
 import gradio as gr
 import pandas as pd
 
-from playground import models
+from playground import i18n, models, zerogpu
 from playground.adapters import plots as adapter_plots
 from playground import adapters as A
 from playground.adapters.latency import BEFORE_DONE, LatencyConfig, default_latency_config, measure_latency
 from playground.checks import config_from_form, parse_number, parse_whole_number
+from playground.ui import language
 from playground.ui.common import Form, model_dropdown, user_errors
 from playground.ui.strings import t
 
-SHAPE_FIELDS = (("d_model", "d_model"), ("d_ff", "d_ff"), ("layers", "layers"), ("heads", "heads"),
-                ("kv_heads", "KV heads"))  # custom_llama_config's arguments, in order, and their labels
-PARAM_COLUMNS = ["method", "module", "formula", "per layer", "layers", "trainable", "% of base", "fp32 bytes", "bf16 bytes"]
-CHECK_COLUMNS = ["check", "max |Δ logit|", "mean |Δ logit|", "top-1 kept", "expected", "passed"]
-LATENCY_COLUMNS = ["variant", "batch", "seq", "median ms", "IQR ms", "min–max ms", "repeats", "vs base"]
+SHAPE_FIELDS = ("d_model", "d_ff", "layers", "heads", "kv_heads")  # custom_llama_config's arguments, in order
+# The tables' columns, as text keys; the headers are their texts in the current language (param_columns() …).
+PARAM_COLUMN_KEYS = ("method", "module", "formula", "per_layer", "layers", "trainable", "share", "fp32_bytes",
+                     "bf16_bytes")
+CHECK_COLUMN_KEYS = ("check", "max_diff", "mean_diff", "top1", "expected", "passed")
+LATENCY_COLUMN_KEYS = ("variant", "batch", "seq", "median", "iqr", "range", "repeats", "vs_base")
+
+
+def _columns(keys) -> list[str]:
+    return [t(f"adapters.col.{key}") for key in keys]
+
+
+def param_columns() -> list[str]:
+    return _columns(PARAM_COLUMN_KEYS)
+
+
+def check_columns() -> list[str]:
+    return _columns(CHECK_COLUMN_KEYS)
+
+
+def latency_columns() -> list[str]:
+    return _columns(LATENCY_COLUMN_KEYS)
 
 
 # --------------------------------------------------------------------------- input parsing
@@ -48,7 +66,8 @@ def _model_id(values: dict) -> str:
 def _config(values: dict):
     """The model config to count on: the loaded model's, or a Llama-style one from the custom shape."""
     if values["source"] == "custom":
-        return A.custom_llama_config(*(parse_whole_number(values[name], label) for name, label in SHAPE_FIELDS))
+        return A.custom_llama_config(*(parse_whole_number(values[name], t(f"adapters.{name}"))
+                                       for name in SHAPE_FIELDS))
     return _model_config(_model_id(values))
 
 
@@ -58,24 +77,24 @@ def param_frame(rows: list[A.ParamRow]) -> pd.DataFrame:
     return pd.DataFrame(
         [[r.method, r.module, r.formula, r.per_layer, r.layers, r.trainable, round(r.share_of_base, 4),
           r.bytes_fp32, r.bytes_bf16] for r in rows],
-        columns=PARAM_COLUMNS,
+        columns=param_columns(),
     )
 
 
 def checks_frame(checks: list[A.Check]) -> pd.DataFrame:
     return pd.DataFrame(
         [[c.name, f"{c.max_abs_diff:.3g}", f"{c.mean_abs_diff:.3g}", f"{100 * c.top1_agreement:.0f}%", c.expected,
-          "yes" if c.passed else "NO"] for c in checks],
-        columns=CHECK_COLUMNS,
+          t("adapters.yes") if c.passed else t("adapters.no")] for c in checks],
+        columns=check_columns(),
     )
 
 
 def latency_frame(rows) -> pd.DataFrame:
     return pd.DataFrame(
-        [[adapter_plots.VARIANT_LABELS[r.variant], r.batch, r.seq_len, round(r.median_ms, 2),
+        [[adapter_plots.variant_label(r.variant), r.batch, r.seq_len, round(r.median_ms, 2),
           f"{r.q1_ms:.2f}–{r.q3_ms:.2f}", f"{r.min_ms:.2f}–{r.max_ms:.2f}", r.repeats,
           "—" if r.variant == "base" else f"{r.overhead_pct:+.1f}%"] for r in rows],
-        columns=LATENCY_COLUMNS,
+        columns=latency_columns(),
     )
 
 
@@ -87,14 +106,15 @@ def compare_methods(values: dict):
     config = _config(values)
     settings = config_from_form(A.MethodSettings, values)
     table = A.parameter_table(config, settings)
-    paths = adapter_plots.forward_paths_figure(config, settings, parse_whole_number(values["layer"], "Layer to draw"))
-    totals = {row.method: row for row in table if row.module in ("total", "virtual tokens")}
-    lora_total = totals["LoRA"].trainable
-    adapter_total = totals[f"Adapter ({settings.placement})"].trainable
+    layer = parse_whole_number(values["layer"], t("adapters.layer"))
+    paths = adapter_plots.forward_paths_figure(config, settings, layer)
+    # parameter_table's order: LoRA's rows and total, the adapters' rows and total, prompt tuning's one row
+    lora_total = next(row for row in table if row.method == "LoRA" and row.module == t("adapters.row.total"))
+    adapter_total, prompt_total = table[-2], table[-1]
     current = {
-        f"LoRA r={settings.r}": (settings.r, lora_total),
-        f"adapter m={settings.bottleneck}": (settings.bottleneck, adapter_total),
-        f"prompt n={settings.prompt_tokens}": (settings.prompt_tokens, totals["Prompt tuning"].trainable),
+        f"LoRA r={settings.r}": (settings.r, lora_total.trainable),
+        t("adapters.current.adapter", m=settings.bottleneck): (settings.bottleneck, adapter_total.trainable),
+        t("adapters.current.prompt", n=settings.prompt_tokens): (settings.prompt_tokens, prompt_total.trainable),
     }
     sweep = adapter_plots.sweep_figure(A.sweep(config, settings), A.base_param_count(config), current)
     return paths, param_frame(table), sweep
@@ -121,9 +141,9 @@ def _status(phase: str, message: str = "", elapsed: float | None = None, fractio
     if message:
         parts.append(message)
     if elapsed is not None:
-        parts.append(t("adapters.elapsed").format(elapsed=elapsed))
+        parts.append(t("adapters.elapsed", elapsed=elapsed))
     if budget is not None:
-        parts.append(t("adapters.budget_note").format(budget=budget))
+        parts.append(t("adapters.budget_note", budget=budget))
     return " · ".join(parts)
 
 
@@ -208,7 +228,7 @@ def _in_background(name: str, work, show, stop: threading.Event):
         finally:
             reports.put(_FINISHED)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
+    threading.Thread(target=i18n.bound(run), name=name, daemon=True).start()  # reports in the caller's language
     fraction, message = 0.0, ""
     while True:
         try:
@@ -232,6 +252,25 @@ def _in_background(name: str, work, show, stop: threading.Event):
 def arm_stop(request: gr.Request) -> None:
     """Measure's first, unqueued step: a fresh stop flag for the run about to be queued."""
     STOP_FLAGS.arm(_session_key(request))
+
+
+def _blank(table) -> bool:
+    """A table nothing has filled yet (what Gradio sends for an empty one: no rows, or one row of blanks)."""
+    if table is None:
+        return True
+    if isinstance(table, pd.DataFrame):
+        return all(str(value).strip() in ("", "nan", "None") for value in table.to_numpy().ravel())
+    return False
+
+
+def redraw_idle(status: str | None, checks, latency):
+    """After a language switch, while no run has started on the page: the idle status line and the empty
+    tables' headers in the new language. Once a run has started they are the run's, in the language it ran in."""
+    if 'class="adapters-phase phase-idle"' not in (status or ""):
+        return gr.skip(), gr.skip(), gr.skip()
+    return (_status("idle", t("adapters.status_idle")),
+            pd.DataFrame(columns=check_columns()) if _blank(checks) else gr.skip(),
+            pd.DataFrame(columns=latency_columns()) if _blank(latency) else gr.skip())
 
 
 def stop_latency(request: gr.Request):
@@ -263,15 +302,15 @@ def _measure(values: dict, stop: threading.Event):
     model_id = _model_id(values)
     device = models.default_device()
     latency_config = default_latency_config(device)
-    latency_config = LatencyConfig(latency_config.batch_sizes, latency_config.seq_lens,
-                                   parse_number(values["budget"], "latency budget"), latency_config.min_repeats,
-                                   latency_config.max_repeats)
+    budget = parse_number(values["budget"], t("adapters.label.budget"))
+    latency_config = LatencyConfig(latency_config.batch_sizes, latency_config.seq_lens, budget,
+                                   latency_config.min_repeats, latency_config.max_repeats, latency_config.threads)
     started = time.perf_counter()
 
     def elapsed() -> float:
         return time.perf_counter() - started
 
-    load = {"fraction": 0.0, "message": t("adapters.loading").format(model_id=model_id)}
+    load = {"fraction": 0.0, "message": t("adapters.loading", model_id=model_id)}
 
     def loading(fraction: float, message: str):
         # never backwards across the two load steps, and below 100% until load_model has returned
@@ -298,18 +337,26 @@ def _measure(values: dict, stop: threading.Event):
         config = yield from _in_background("adapters-config", folder_and_config, loading, stop)
         settings.check_for(config)
         params = param_frame(A.parameter_table(config, settings))
-        loaded = yield from _in_background("adapters-load", lambda report: models.load_model(model_id, report),
-                                           loading, stop)
-        base = A.model_on(loaded.model, device)
-        input_ids = loaded.tokenizer(t("adapters.sample_text"), return_tensors="pt").input_ids.to(device)  # (1, T)
-        yield _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), params
-        variants, checks = yield from _in_background(
-            "adapters-build", lambda _report: A.build_variants(base, settings, input_ids), building, stop)
-        checks_table = checks_frame(checks)
+        if zerogpu.ON_ZEROGPU:  # load, build and measure inside one spaces.GPU call (the GPU exists only there)
+            yield _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), params
+            events = zerogpu.iterate_on_gpu(zerogpu.latency, model_id, settings, latency_config,
+                                            t("adapters.sample_text"), i18n.language(),
+                                            estimate_s=latency_config.budget_s, stop=stop)
+            checks_table = checks_frame(next(events))
+        else:
+            loaded = yield from _in_background("adapters-load", lambda report: models.load_model(model_id, report),
+                                               loading, stop)
+            base = A.model_on(loaded.model, device)
+            input_ids = loaded.tokenizer(t("adapters.sample_text"), return_tensors="pt").input_ids.to(device)  # (1, T)
+            yield _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), params
+            variants, checks = yield from _in_background(
+                "adapters-build", lambda _report: A.build_variants(base, settings, input_ids), building, stop)
+            checks_table = checks_frame(checks)
+            events = measure_latency(variants, latency_config)
         yield (_status("measuring", t("adapters.checks_done"), elapsed(), 0.0, t("adapters.of_passes"),
                        latency_config.budget_s), checks_table, gr.skip(), gr.skip(), gr.skip())
         finished = 0
-        for event in measure_latency(variants, latency_config):
+        for event in events:
             if stop.is_set():
                 raise Stopped
             if event.done:  # the last yield carries every table, for API callers
@@ -380,7 +427,7 @@ def create_adapters_tab() -> None:
             gr.Markdown(t("adapters.paths_heading"))
             paths = gr.Plot(label=t("adapters.paths_label"), show_label=False, elem_id="adapters-paths")
             gr.Markdown(t("adapters.params_heading"))
-            params = gr.Dataframe(headers=PARAM_COLUMNS, label=t("adapters.params_label"), show_label=False,
+            params = gr.Dataframe(headers=param_columns(), label=t("adapters.params_label"), show_label=False,
                                   interactive=False, wrap=True, max_height=800, elem_id="adapters-params",
                                   column_widths=["11%", "14%", "21%", "8%", "6%", "10%", "8%", "11%", "11%"])
             gr.Markdown(t("adapters.sweep_heading"))
@@ -391,12 +438,13 @@ def create_adapters_tab() -> None:
         form["budget"] = gr.Slider(5, 60, value=30, step=5, label=t("adapters.budget"), elem_id="adapters-budget")
         measure = gr.Button(t("adapters.measure"), variant="primary", elem_id="adapters-measure")
         stop = gr.Button(t("adapters.stop"), variant="stop", elem_id="adapters-stop")
-    status = gr.Markdown(_status("idle", t("adapters.status_idle")), label=t("adapters.status_label"),
+    # a callable: drawn again for each page load, in that page's language
+    status = gr.Markdown(lambda: _status("idle", t("adapters.status_idle")), label=t("adapters.status_label"),
                          elem_id="adapters-status")
-    checks = gr.Dataframe(headers=CHECK_COLUMNS, label=t("adapters.checks"), interactive=False, wrap=True,
+    checks = gr.Dataframe(headers=check_columns(), label=t("adapters.checks"), interactive=False, wrap=True,
                           elem_id="adapters-checks", column_widths=["26%", "9%", "9%", "8%", "40%", "8%"])
     latency_plot = gr.Plot(label=t("adapters.latency_plot_label"), show_label=False, elem_id="adapters-latency-plot")
-    latency_table = gr.Dataframe(headers=LATENCY_COLUMNS, label=t("adapters.latency_table"), interactive=False,
+    latency_table = gr.Dataframe(headers=latency_columns(), label=t("adapters.latency_table"), interactive=False,
                                  elem_id="adapters-latency-table")
     gr.Markdown(t("adapters.paper"))
 
@@ -413,3 +461,6 @@ def create_adapters_tab() -> None:
         show_progress="minimal",
     )
     stop.click(stop_latency, None, status, queue=False, api_visibility="private")
+    # a language switch draws the quick views again, and the status line and tables while nothing has run
+    language.on_change(form.handler(compare_methods, counts), form.inputs(counts), [paths, params, sweep])
+    language.on_change(redraw_idle, [status, checks, latency_table], [status, checks, latency_table])

@@ -11,49 +11,69 @@ from typing import Callable, Iterable
 import gradio as gr
 import torch
 
-from playground import models
+from playground import i18n, models
 from playground.ui.strings import t
 
 log = logging.getLogger("playground")
 
 
 def _as_user_error(err: Exception) -> gr.Error:
+    """The message a user sees for `err`, in the current language (the session's)."""
+    title = str(t("common.err.title"))
     if isinstance(err, gr.Error):
+        if err.title == "Error":  # Gradio's default title, in English
+            err.title = title
         return err
     if isinstance(err, torch.OutOfMemoryError) or isinstance(err, MemoryError):
-        return gr.Error("Out of memory: try a smaller input, batch or sequence length.")
+        return gr.Error(str(t("common.err.out_of_memory")), title=title)
     if isinstance(err, ValueError):  # core validation, ModelLoadError included: the message is for the user
-        return gr.Error(str(err))
+        return gr.Error(str(err), title=title)
     incident = uuid.uuid4().hex[:8]
     log.exception("incident %s: unexpected error in a UI handler", incident)
-    return gr.Error(f"Something went wrong on the server (incident {incident}). The app is still running; try again, "
-                    "and if it happens again, give the host this incident id.")
+    return gr.Error(str(t("common.err.incident", incident=incident)), title=title)
 
 
 def user_errors(fn: Callable) -> Callable:
     """Wraps a handler (plain or generator) so any failure shows as a message, never a stack trace.
 
-    It also makes sure the heavy libraries are imported (once, thread-safely) before the handler runs.
+    It also makes sure the heavy libraries are imported (once, thread-safely) before the handler runs, and
+    pins the session's language for the whole call (every step of a generator): a switch that lands while a
+    handler runs changes the next call, never half of this one.
     """
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         def generator_wrapper(*args, **kwargs):
+            code = i18n.language()  # at the first step, which is when Gradio starts the generator
             try:
-                models.import_libraries()
-                yield from fn(*args, **kwargs)
+                with i18n.using(code):
+                    models.import_libraries()
+                    steps = fn(*args, **kwargs)
+                while True:
+                    with i18n.using(code):  # each step may run on another thread, in another context
+                        try:
+                            item = next(steps)
+                        except StopIteration:
+                            return
+                    try:
+                        yield item
+                    except GeneratorExit:
+                        steps.close()
+                        raise
             except Exception as err:  # noqa: BLE001
-                raise _as_user_error(err) from None
+                with i18n.using(code):
+                    raise _as_user_error(err) from None
 
         return generator_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            models.import_libraries()
-            return fn(*args, **kwargs)
-        except Exception as err:  # noqa: BLE001
-            raise _as_user_error(err) from None
+        with i18n.using(i18n.language()):
+            try:
+                models.import_libraries()
+                return fn(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001
+                raise _as_user_error(err) from None
 
     return wrapper
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import gradio as gr
+import pandas as pd
 
 from playground import models
 from playground.checks import MAX_SEED, QUANT_TYPES, check_whole_number, parse_number, parse_whole_number
@@ -25,11 +26,25 @@ SOURCES = ("synthetic", "weights", "typed")
 GRANULARITIES = ("tensor", "row", "block")
 STEP_TABLE_LIMIT = 64
 MODEL_SAMPLE_ROWS = 128
-METRIC_COLUMNS = ["scheme", "MSE", "RMSE", "max |err|", "SNR dB", "codes used", "entropy bits", "bits/param",
-                  "bytes"]
-STEP_COLUMNS = ["scheme", "i", "value", "block", "scale", "zero pt", "scaled", "code", "x̂", "error"]
-MEMORY_COLUMNS = ["format", "linear bits / param", "linear layers MB", "other weights MB", "total MB", "vs fp32"]
-LAYER_SUMMARY_COLUMNS = ["scheme", "mean relative RMSE", "worst layer", "worst relative RMSE", "bits / param"]
+# The tables' columns, as text keys: `columns(METRIC_COLUMNS)` names them in the current language.
+METRIC_COLUMNS = ["quant.col.scheme", "quant.col.mse", "quant.col.rmse", "quant.col.max_error", "quant.col.snr",
+                  "quant.col.codes_used", "quant.col.entropy", "quant.col.bits_per_param", "quant.col.bytes"]
+STEP_COLUMNS = ["quant.col.scheme", "quant.col.index", "quant.col.value", "quant.col.block", "quant.col.scale",
+                "quant.col.zero_point", "quant.col.scaled", "quant.col.code", "quant.col.dequantized", "quant.col.error"]
+MEMORY_COLUMNS = ["quant.col.format", "quant.col.linear_bits", "quant.col.linear_mb", "quant.col.other_mb",
+                  "quant.col.total_mb", "quant.col.vs_fp32"]
+LAYER_SUMMARY_COLUMNS = ["quant.col.scheme", "quant.col.mean_rmse", "quant.col.worst_layer", "quant.col.worst_rmse",
+                         "quant.col.layer_bits"]
+
+
+def columns(keys: list[str]) -> list[str]:
+    """A table's column names in the current language."""
+    return [t(key) for key in keys]
+
+
+def _table(rows: list[list], keys: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame whose columns are named in the current language (object dtype: cells stay as they are)."""
+    return pd.DataFrame(rows, columns=columns(keys), dtype=object)
 
 
 def _significant(value: float | None, digits: int = 6) -> float | None:
@@ -44,11 +59,11 @@ def specs_from(values: dict) -> list[QuantSpec]:
     """One QuantSpec per chosen scheme, all with the same granularity (so their blocks line up)."""
     schemes, granularity = values["schemes"], values["granularity"]
     if not schemes:
-        raise ValueError(f"choose at least one scheme: {', '.join(SCHEMES)}")
+        raise ValueError(t("quant.err.no_scheme", choices=", ".join(SCHEMES)))
     if granularity not in GRANULARITIES:
-        raise ValueError(f"granularity {granularity!r} is not known; choose one of {', '.join(GRANULARITIES)}")
-    size = parse_whole_number(values["blocksize"], "block size") if granularity == "block" else None
-    bit_count = parse_whole_number(values["bits"], "bits")
+        raise ValueError(t("quant.err.granularity", granularity=granularity, choices=", ".join(GRANULARITIES)))
+    size = parse_whole_number(values["blocksize"], t("quant.label.block_size")) if granularity == "block" else None
+    bit_count = parse_whole_number(values["bits"], t("quant.label.bits"))
     return [
         QuantSpec(
             scheme,
@@ -64,20 +79,21 @@ def specs_from(values: dict) -> list[QuantSpec]:
 def _source_values(values: dict, progress):
     source = values["source"]
     if source == "synthetic":
-        return synthetic(values["distribution"], parse_whole_number(values["size"], "number of values"),
-                         check_whole_number("seed", parse_whole_number(values["seed"], "seed"), 0, MAX_SEED),
-                         parse_number(values["outlier_fraction"], "outlier fraction"),
-                         parse_number(values["outlier_magnitude"], "outlier magnitude"))
+        seed_label = t("quant.label.seed")
+        return synthetic(values["distribution"], parse_whole_number(values["size"], t("quant.label.number_of_values")),
+                         check_whole_number(seed_label, parse_whole_number(values["seed"], seed_label), 0, MAX_SEED),
+                         parse_number(values["outlier_fraction"], t("quant.label.outlier_fraction")),
+                         parse_number(values["outlier_magnitude"], t("quant.label.outlier_magnitude")))
     if source == "typed":
         return parse_numbers(values["numbers"])
     if source == "weights":
         loaded = load_with_progress(values["model_id"], progress)
         names = list(models.linear_layers(loaded.model))
         return quant_model.weight_of(loaded.model, values["layer"] or names[0])
-    raise ValueError(f"source {source!r} is not known; choose one of {', '.join(SOURCES)}")
+    raise ValueError(t("quant.err.source", source=source, choices=", ".join(SOURCES)))
 
 
-def _metric_rows(x, results) -> list[list]:
+def _metric_rows(x, results) -> pd.DataFrame:
     rows = []
     for result in results:
         row = metrics(x, result)
@@ -87,12 +103,12 @@ def _metric_rows(x, results) -> list[list]:
             f"{row['codes_used']}/{row['codes_total']}", round(row["code_entropy_bits"], 3),
             round(row["bits_per_param"], 9), row["bytes"],
         ])
-    return rows
+    return _table(rows, METRIC_COLUMNS)
 
 
-def _step_rows(x, results) -> list[list]:
+def _step_rows(x, results) -> pd.DataFrame:
     if x.numel() > STEP_TABLE_LIMIT:
-        return []
+        return _table([], STEP_COLUMNS)
     rows = []
     for result in results:
         for row in step_table(x, result):
@@ -101,13 +117,13 @@ def _step_rows(x, results) -> list[list]:
                 _significant(row["zero_point"]), _significant(row["scaled"]), row["code"],
                 _significant(row["dequantized"]), _significant(row["error"]),
             ])
-    return rows
+    return _table(rows, STEP_COLUMNS)
 
 
 @user_errors
 def run_quantize(values: dict, progress=gr.Progress()):
     specs = specs_from(values)
-    block_index = parse_whole_number(values["block"], "block")
+    block_index = parse_whole_number(values["block"], t("quant.label.block"))
     x = _source_values(values, progress)
     results = [
         quantize(x, spec.scheme, bits=spec.bits, blocksize=spec.blocksize, double_quant=spec.double_quant,
@@ -117,7 +133,7 @@ def run_quantize(values: dict, progress=gr.Progress()):
     figures = lab_figures(x, results, None if block_index < 0 else block_index)
     shape = "×".join(str(side) for side in x.shape)
     block_length = min(results[0].block_length, x.numel())
-    summary = f"**{x.numel():,} values** (shape {shape}), {results[0].block_count:,} block(s) of {block_length:,}"
+    summary = t("quant.summary", count=x.numel(), shape=shape, blocks=results[0].block_count, length=block_length)
     return (
         summary, _metric_rows(x, results), _step_rows(x, results), figures["histogram"], figures["transfer"],
         figures["error_histogram"], figures["error_vs_value"], figures["code_usage"],
@@ -142,7 +158,7 @@ def run_model(values: dict, progress=gr.Progress()):
         loaded.model, specs, rows_per_layer=MODEL_SAMPLE_ROWS if values["sample_rows"] else None
     ):
         rows += layer_rows
-        progress(done / total, desc=f"layer {done}/{total}")
+        progress(done / total, desc=t("quant.progress.layer", done=done, total=total))
     summary = []
     for spec in specs:
         mine = [row for row in rows if row["scheme"] == spec.label]
@@ -156,7 +172,7 @@ def run_model(values: dict, progress=gr.Progress()):
          round(row["total_mb"], 2), f"{row['vs_fp32']:.1%}"]
         for row in quant_model.model_memory(loaded.model)
     ]
-    return layer_error_figure(rows), summary, memory
+    return layer_error_figure(rows), _table(summary, LAYER_SUMMARY_COLUMNS), _table(memory, MEMORY_COLUMNS)
 
 
 def create_quant_tab(demo: gr.Blocks) -> None:
@@ -168,7 +184,8 @@ def create_quant_tab(demo: gr.Blocks) -> None:
             form["source"] = gr.Radio([(t(f"quant.source.{name}"), name) for name in SOURCES], value="synthetic",
                                       label=t("quant.source"), elem_id="quant-source")
             with gr.Group(visible=True) as synthetic_group:
-                form["distribution"] = gr.Dropdown(list(DISTRIBUTIONS), value="normal", label=t("quant.distribution"),
+                form["distribution"] = gr.Dropdown([(t(f"quant.distribution.{name}"), name) for name in DISTRIBUTIONS],
+                                                   value="normal", label=t("quant.distribution"),
                                                    elem_id="quant-distribution")
                 with gr.Row():
                     form["size"] = gr.Number(65536, label=t("quant.size"), info=t("quant.size_info"), precision=0,
@@ -199,9 +216,9 @@ def create_quant_tab(demo: gr.Blocks) -> None:
             run = gr.Button(t("quant.run"), variant="primary", elem_id="quant-run")
         with gr.Column(scale=3):
             summary = gr.Markdown(t("quant.summary_empty"), elem_id="quant-summary")
-            metrics_table = gr.Dataframe(headers=METRIC_COLUMNS, label=t("quant.metrics"), interactive=False,
+            metrics_table = gr.Dataframe(headers=columns(METRIC_COLUMNS), label=t("quant.metrics"), interactive=False,
                                          wrap=True, elem_id="quant-metrics")
-            steps_table = gr.Dataframe(headers=STEP_COLUMNS, label=t("quant.steps"), interactive=False,
+            steps_table = gr.Dataframe(headers=columns(STEP_COLUMNS), label=t("quant.steps"), interactive=False,
                                        elem_id="quant-steps", max_height=320, visible=False)
             with gr.Row(elem_id="quant-plots"):
                 with gr.Column():
@@ -221,9 +238,9 @@ def create_quant_tab(demo: gr.Blocks) -> None:
             form["sample_rows"] = gr.Checkbox(True, label=t("quant.sample_rows"), elem_id="quant-sample-rows")
             run_model_button = gr.Button(t("quant.run_model"), elem_id="quant-run-model")
         layer_errors_plot = gr.Plot(elem_id="quant-layer-errors", show_label=False)
-        layer_summary = gr.Dataframe(headers=LAYER_SUMMARY_COLUMNS, label=t("quant.layer_table"), interactive=False,
+        layer_summary = gr.Dataframe(headers=columns(LAYER_SUMMARY_COLUMNS), label=t("quant.layer_table"), interactive=False,
                                      elem_id="quant-layer-summary")
-        memory_table = gr.Dataframe(headers=MEMORY_COLUMNS, label=t("quant.memory"), interactive=False,
+        memory_table = gr.Dataframe(headers=columns(MEMORY_COLUMNS), label=t("quant.memory"), interactive=False,
                                     elem_id="quant-memory")
 
     def show_source(choice):

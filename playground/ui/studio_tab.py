@@ -53,7 +53,7 @@ def _owner(owner: str | None, request: gr.Request | None) -> str:
         return owner
     session_hash = getattr(request, "session_hash", None)
     if not session_hash:
-        raise ValueError("no session: reload the page")
+        raise ValueError(t("studio.err.no_session"))
     return STUDIO.session_for(f"api:{session_hash}").owner
 
 
@@ -71,23 +71,23 @@ def _parse_once(key: str, parse) -> list[datasets.Example]:
 def _examples(source: str, upload, pasted: str) -> list[datasets.Example] | None:
     """None for a built-in set; otherwise the parsed upload or pasted text (the upload's name is only read)."""
     if source not in SOURCES:
-        raise ValueError(f"data source {source!r} is not one of {SOURCES}")
+        raise ValueError(t("studio.err.source", source=repr(source), sources=SOURCES))
     if source == "builtin":
         return None
     if source == "paste":
         if not (pasted or "").strip():
-            raise ValueError("paste a few examples first (instruction ||| response, one per line)")
+            raise ValueError(t("studio.err.paste_empty"))
         size = len(pasted) if len(pasted) > LIMITS.max_upload_bytes else len(pasted.encode())
         if size > LIMITS.max_upload_bytes:
-            raise ValueError(f"the pasted text is {size:,} bytes or more; the limit is {LIMITS.max_upload_bytes:,} "
-                             "bytes, as for an upload")
+            raise ValueError(t("studio.err.paste_too_large", size=f"{size:,}",
+                               limit=f"{LIMITS.max_upload_bytes:,}"))
         return _parse_once("paste:" + hashlib.sha256(pasted.encode()).hexdigest(), lambda: datasets.parse_pasted(pasted))
     if not upload:
-        raise ValueError("upload a .jsonl or .csv file first")
+        raise ValueError(t("studio.err.upload_missing"))
     path = upload if isinstance(upload, str) else upload.name
     size = os.path.getsize(path)
     if size > LIMITS.max_upload_bytes:
-        raise ValueError(f"the file is {size:,} bytes; the limit is {LIMITS.max_upload_bytes:,} bytes")
+        raise ValueError(t("studio.err.file_too_large", size=f"{size:,}", limit=f"{LIMITS.max_upload_bytes:,}"))
     with open(path, "rb") as handle:
         data = handle.read()
     key = "upload:" + hashlib.sha256(data).hexdigest() + os.path.splitext(path)[1]
@@ -125,22 +125,20 @@ def estimate_markdown(values: dict) -> str:
     estimate, checkpointing = run_plan.estimate, run_plan.gradient_checkpointing
     train, test, skipped, seconds = run_plan.train, run_plan.test, run_plan.skipped, run_plan.estimated_seconds
     rows = "\n".join(f"| {name} | {mib:,.1f} |" for name, mib in estimate.rows())
-    verdict = "fits" if estimate.fits else "does **not** fit"
-    notes = [f"{len(train)} training and {len(test)} held-out examples"]
+    verdict = t("studio.est.fits") if estimate.fits else t("studio.est.not_fits")
+    notes = [t("studio.est.examples", train=len(train), test=len(test))]
     if skipped:
-        notes.append(f"{skipped} longer than {config.max_length} tokens left out")
+        notes.append(t("studio.est.skipped", skipped=skipped, max_length=config.max_length))
     if checkpointing and config.gradient_checkpointing == "auto":
-        notes.append("activations recomputed in backward: kept, they would not fit")
+        notes.append(t("studio.est.recompute_auto"))
     elif checkpointing:
-        notes.append("activations recomputed in backward (gradient checkpointing)")
+        notes.append(t("studio.est.recompute"))
     else:
-        notes.append("activations kept for backward (fastest)")
+        notes.append(t("studio.est.keep"))
     shape = model_shape(config.model_id)
-    return (
-        f"**{estimate.lora_params:,} trainable LoRA parameters** ({100 * estimate.lora_params / (shape.quantized_params + shape.unquantized_params):.2f} % of the model) · "
-        f"training time about **{seconds:.0f} s** on {estimate.device} (plus loading and evaluation) · "
-        f"the run {verdict} · {'; '.join(notes)}\n\n| part | MiB |\n|---|---:|\n{rows}"
-    )
+    share = 100 * estimate.lora_params / (shape.quantized_params + shape.unquantized_params)
+    return t("studio.est.text", params=f"{estimate.lora_params:,}", percent=f"{share:.2f}", seconds=f"{seconds:.0f}",
+             device=estimate.device, verdict=verdict, notes="; ".join(notes), rows=rows)
 
 
 def _progress_html(step: int, total: int, text: str) -> str:
@@ -206,28 +204,28 @@ def _stream(owner: str, events, total_steps: int, seen: list | None = None):
 def _account(event, history: list[dict], trainable: int) -> tuple[int, str]:
     """Adds the event to the loss history; returns the trainable count and the event's progress line."""
     if event.kind == "start":
-        return event.trainable_params, (f"loaded · {event.message} · about {event.estimated_seconds:.0f} s of "
-                                        f"training · {event.estimate.summary()}")
+        return event.trainable_params, t("studio.line.start", message=event.message,
+                                         seconds=f"{event.estimated_seconds:.0f}", estimate=event.estimate.summary())
     if event.kind == "step":
         history.append({"step": event.step, "loss": event.loss})
-        return trainable, (f"step {event.step}/{event.total_steps} · loss {event.loss:.3f} · ETA {event.eta_s:.0f} s · "
-                           f"{event.tokens_per_s:.0f} tokens/s · peak memory {event.peak_memory_bytes / 2**20:,.0f} "
-                           f"MiB · {trainable:,} trainable parameters")
+        return trainable, t("studio.line.step", step=event.step, total=event.total_steps, loss=f"{event.loss:.3f}",
+                            eta=f"{event.eta_s:.0f}", tokens_per_s=f"{event.tokens_per_s:.0f}",
+                            peak=f"{event.peak_memory_bytes / 2**20:,.0f}", trainable=f"{trainable:,}")
     if event.kind == "eval":
         history.append({"step": event.step, "eval_loss": event.eval_loss})
-        metric = f" · metric {event.metric}" if event.metric else ""
-        return trainable, f"held-out loss {event.eval_loss:.3f} at step {event.step}{metric}"
+        metric = t("studio.line.eval_metric", metric=event.metric) if event.metric else ""
+        return trainable, t("studio.line.eval", loss=f"{event.eval_loss:.3f}", step=event.step, metric=metric)
     text, result = event.message, event.result
     if result is not None and result.metric_before and result.metric_after:
-        text += (f" · {result.dataset.metric_name} on held-out prompts: "
-                 f"{result.metric_before['score']:.2f} → {result.metric_after['score']:.2f}")
+        text = text + t("studio.line.metric", metric_name=datasets.metric_label(result.dataset.name),
+                        before=f"{result.metric_before['score']:.2f}", after=f"{result.metric_after['score']:.2f}")
     return trainable, text
 
 
 @user_errors
 def stop(owner: str | None = None, request: gr.Request = None) -> str:
     stopped = STUDIO.stop(_owner(owner, request))
-    return gr.skip() if stopped else _progress_html(0, 0, "Nothing is running.")
+    return gr.skip() if stopped else _progress_html(0, 0, t("studio.line.nothing_running"))
 
 
 @user_errors
@@ -235,10 +233,10 @@ def compare(values: dict, owner: str | None = None, request: gr.Request = None):
     """Answers side by side, and the held-out metric table of the chosen run."""
     owner = _owner(owner, request)
     decoding = config_from_form(Decoding, values)
-    count = parse_whole_number(values["held_out"], "held-out prompts")
+    count = parse_whole_number(values["held_out"], t("studio.field.held_out_prompts"))
     run_id, model_id = values["run_id"], values["model_id"]
     if not 0 <= count <= 8:
-        raise ValueError(f"held-out prompts must be from 0 to 8, got {count}")
+        raise ValueError(t("studio.err.held_out_range", count=count))
     run = STUDIO.run(owner, run_id) if run_id else None
     data_name = run.summary["dataset"] if run else values["dataset"]
     test = datasets.built_in(data_name).test if data_name in datasets.BUILT_INS else ()
@@ -254,7 +252,7 @@ def compare(values: dict, owner: str | None = None, request: gr.Request = None):
 @user_errors
 def export_adapter(run_id, owner: str | None = None, request: gr.Request = None) -> str:
     if not run_id:
-        raise ValueError("pick a run to download its adapter")
+        raise ValueError(t("studio.err.pick_run"))
     return str(STUDIO.export(_owner(owner, request), run_id))
 
 
@@ -268,7 +266,7 @@ def open_session(owner: str | None = None):
     if STUDIO.running(owner):
         progress = _progress_html(0, 0, t("studio.restored_running"))
     elif runs:
-        progress = _progress_html(1, 1, t("studio.restored").format(count=len(runs)))
+        progress = _progress_html(1, 1, t("studio.restored", count=len(runs)))
     else:
         progress = _progress_html(0, 0, t("studio.idle"))
     latest = runs[-1] if runs else None
@@ -285,8 +283,8 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             gr.Markdown(t("studio.settings"))
-            preset = gr.Radio(list(PRESETS), value="quick", label=t("studio.preset"), info=t("studio.preset_info"),
-                              elem_id="studio-preset")
+            preset = gr.Radio([(t(f"studio.preset.{name}"), name) for name in PRESETS], value="quick",
+                              label=t("studio.preset"), info=t("studio.preset_info"), elem_id="studio-preset")
             form["model_id"] = model_dropdown(elem_id="studio-model")
             form["source"] = gr.Radio([(t(f"studio.source.{s}"), s) for s in SOURCES], value="builtin",
                                       label=t("studio.source"), elem_id="studio-source")

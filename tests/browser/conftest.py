@@ -17,7 +17,7 @@ from bench.server import CHROMIUM_ARGS, ROOT, launch_app, stop_app, wait_until_u
 SHOTS = Path(__file__).parent / "screenshots"
 # Every wait is for something the page shows; this bound only stops a test that would otherwise hang
 # (a first model conversion on a busy 2-core machine legitimately takes minutes).
-HANG_GUARD_MS = 900_000
+HANG_GUARD_MS = int(os.environ.get("PLAYGROUND_TEST_HANG_GUARD_MS", 900_000))
 
 
 @pytest.fixture(scope="session")

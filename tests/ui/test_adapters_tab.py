@@ -8,9 +8,11 @@ import time
 import types
 
 import gradio as gr
+import pandas as pd
 import pytest
 
 from playground import models
+from playground.i18n import CATALOG, in_language, using
 from playground.ui import adapters_tab as T
 
 SMOLLM_SHAPE = dict(source="loaded", model_id=models.BUNDLED_ID, d_model=576, d_ff=1536, layers=30, heads=9, kv_heads=3)
@@ -193,3 +195,83 @@ def test_api_endpoints():
         assert params["data"][-2][1] == "total"
     finally:
         demo.close()
+
+
+# --------------------------------------------------------------------------- languages
+
+def test_counts_in_korean_and_english():
+    ko = CATALOG["ko"]
+    values = {**SMOLLM_SHAPE, **METHODS, "layer": 0}
+    with using("ko"):
+        paths, params, sweep = T.compare_methods(values)
+    assert list(params.columns) == [ko[f"adapters.col.{key}"] for key in T.PARAM_COLUMN_KEYS]
+    methods, modules = params.iloc[:, 0].tolist(), params.iloc[:, 1].tolist()
+    assert modules.count(ko["adapters.row.total"]) == 2 and ko["adapters.row.virtual_tokens"] in modules
+    assert in_language("adapters.row.after", "ko", position="mlp") in modules
+    assert in_language("adapters.row.adapter", "ko", placement="houlsby") in methods
+    assert ko["adapters.row.prompt"] in methods
+    assert params.iloc[0, 2] == "r·(d_in+d_out) = 8·(576+576)"  # formulas stay as they are
+    assert sweep.layout.xaxis.title.text == ko["adapters.plot.sweep_x"]
+    assert sweep.layout.yaxis.title.text == ko["adapters.plot.sweep_y"]
+    names = {trace.name for trace in sweep.data}
+    assert in_language("adapters.sweep.lora", "ko", targets="q+v") in names
+    chosen = in_language("adapters.current.adapter", "ko", m=36)
+    assert in_language("adapters.plot.chosen", "ko", name=chosen) in names
+    texts = [annotation.text for annotation in paths.layout.annotations]
+    assert in_language("adapters.plot.lora_title", "ko", target="q_proj", layer=0) in texts
+    assert "A  (8, 576)" in texts and "down  W: (36, 576) + b: (36)" in texts  # shapes stay as they are
+
+    with using("ko"), pytest.raises(gr.Error) as caught:
+        T.compare_methods({**values, "bottleneck": 600})
+    assert caught.value.message == in_language("adapters.err.bottleneck_too_large", "ko", bottleneck=600, d_model=576)
+    with using("ko"), pytest.raises(gr.Error) as caught:
+        T.compare_methods({**values, "r": 0})
+    assert ko["adapters.label.rank"] in caught.value.message  # the validator names the field in Korean
+
+    with using("en"):
+        paths, params, sweep = T.compare_methods(values)
+    assert list(params.columns) == ["method", "module", "formula", "per layer", "layers", "trainable", "% of base",
+                                    "fp32 bytes", "bf16 bytes"]
+    assert params.iloc[-1, :2].tolist() == ["Prompt tuning", "virtual tokens"]
+    assert sweep.layout.xaxis.title.text == "rank r / bottleneck m / virtual tokens n"
+    assert any(trace.name == "chosen: adapter m=36" for trace in sweep.data)
+    assert "merged: W = W0 + (α/r)·B·A  (576, 576)<br>same shape as W0: no extra step" in [
+        annotation.text for annotation in paths.layout.annotations]
+
+
+def test_a_latency_run_in_korean_on_the_tiny_model():
+    """The run's status, tables and figure in the language of whoever started it, the background steps included."""
+    ko = CATALOG["ko"]
+    with using("ko"):
+        outputs = list(T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "budget": 5}))
+    statuses = [output[0] for output in outputs]
+    assert statuses[0].startswith(f'<strong class="adapters-phase phase-loading">{ko["adapters.phase_loading"]}')
+    assert in_language("adapters.loading", "ko", model_id=models.TINY_ID) in statuses[0]
+    assert any(ko["adapters.building"] in status for status in statuses)
+    status, checks, latency, figure, _ = outputs[-1]
+    assert phase(status) == "done" and ko["adapters.phase_done"] in status and "Done in" not in status
+    assert ko["adapters.lat.done"].split("}")[-1] in status  # the words after the number of seconds
+    assert list(checks.columns) == [ko[f"adapters.col.{key}"] for key in T.CHECK_COLUMN_KEYS]
+    assert checks.iloc[:, 0].tolist()[0] == ko["adapters.check.fresh_lora"]  # built on the background thread
+    assert checks.iloc[:, -1].tolist() == [ko["adapters.yes"]] * 3
+    assert list(latency.columns) == [ko[f"adapters.col.{key}"] for key in T.LATENCY_COLUMN_KEYS]
+    assert set(latency.iloc[:, 0]) == {ko[f"adapters.variant.{variant}"] for variant in
+                                       ("base", "adapters", "lora_unmerged", "lora_merged")}
+    titles = [annotation.text for annotation in figure.layout.annotations]
+    assert ko["adapters.plot.latency_title"] in titles and ko["adapters.plot.overhead_title"] in titles
+
+
+def test_a_language_switch_redraws_the_idle_status_and_the_empty_tables():
+    ko = CATALOG["ko"]
+    with using("en"):
+        idle = T._status("idle", T.t("adapters.status_idle"))
+    assert idle == '<strong class="adapters-phase phase-idle">Ready</strong> · Not measured yet in this session.'
+    with using("ko"):
+        status, checks, latency = T.redraw_idle(idle, pd.DataFrame(columns=T.check_columns()), None)
+    assert status == (f'<strong class="adapters-phase phase-idle">{ko["adapters.phase_idle"]}</strong> · '
+                      f'{ko["adapters.status_idle"]}')
+    assert list(checks.columns) == [ko[f"adapters.col.{key}"] for key in T.CHECK_COLUMN_KEYS] and checks.empty
+    assert list(latency.columns) == [ko[f"adapters.col.{key}"] for key in T.LATENCY_COLUMN_KEYS]
+    ran = T._status("done", "Done in 3.0 s", 3.0, 1.0)
+    with using("ko"):  # once a run has shown something, its outputs stay as they are
+        assert T.redraw_idle(ran, None, None) == (gr.skip(), gr.skip(), gr.skip())

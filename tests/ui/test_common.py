@@ -79,3 +79,66 @@ def test_user_errors_keep_their_own_message():
 
     with pytest.raises(gr.Error, match="rank must be a whole number, got 2.5"):
         refuses({})
+
+
+def test_messages_and_the_model_picker_follow_the_language():
+    from playground.i18n import CATALOG, in_language, using
+    from playground.ui.common import model_dropdown
+
+    @user_errors
+    def broken(values):
+        raise RuntimeError("internal detail")
+
+    @user_errors
+    def out_of_memory(values):
+        raise MemoryError
+
+    @user_errors
+    def refuses(values):
+        raise gr.Error("a message of its own")
+
+    for language in ("ko", "en"):
+        with using(language):
+            with pytest.raises(gr.Error) as raised:
+                broken({})
+            incident = re.search(r"([0-9a-f]{8})", raised.value.message).group(1)
+            assert raised.value.message == in_language("common.err.incident", language, incident=incident)
+            assert raised.value.title == CATALOG[language]["common.err.title"]
+            with pytest.raises(gr.Error) as raised:
+                out_of_memory({})
+            assert raised.value.message == CATALOG[language]["common.err.out_of_memory"]
+            with pytest.raises(gr.Error) as raised:
+                refuses({})
+            assert (raised.value.message, raised.value.title) == ("a message of its own",
+                                                                  CATALOG[language]["common.err.title"])
+            picker = model_dropdown()
+            assert (picker.label, picker.info) == (CATALOG[language]["app.model"], CATALOG[language]["app.model_info"])
+    assert CATALOG["en"]["common.err.out_of_memory"] == "Out of memory: try a smaller input, batch or sequence length."
+    assert (CATALOG["en"]["common.err.title"], CATALOG["en"]["app.model"]) == ("Error", "Model")
+
+
+def test_a_handler_keeps_the_language_it_started_in_when_the_session_switches_meanwhile():
+    """The session's language is read once per call: a switch landing mid-call changes only the next call."""
+    from playground import i18n
+    from playground.ui.common import user_errors
+
+    chosen = {"language": "en"}
+    i18n.set_resolver(lambda: chosen["language"])
+    try:
+        @user_errors
+        def handler():
+            first = i18n.t("tab.quant")
+            chosen["language"] = "ko"  # the switch lands now
+            return first, i18n.t("tab.quant")
+
+        @user_errors
+        def steps():
+            yield i18n.t("tab.quant")
+            chosen["language"] = "en"
+            yield i18n.t("tab.quant")
+
+        assert handler() == (i18n.CATALOG["en"]["tab.quant"],) * 2
+        assert list(steps()) == [i18n.CATALOG["ko"]["tab.quant"]] * 2  # started in Korean: Korean to its end
+        assert handler()[0] == i18n.CATALOG["en"]["tab.quant"]
+    finally:
+        i18n.set_resolver(None)

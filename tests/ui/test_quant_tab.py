@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 import pytest
+import torch
 
 from playground import models
+from playground.i18n import CATALOG, in_language, using
 from playground.ui import quant_tab
 
 DEFAULTS = dict(
@@ -15,8 +17,14 @@ DEFAULTS = dict(
 )
 
 
+def rows(table):
+    """A table's cells as lists (the handlers return DataFrames whose columns are named in the user's language)."""
+    return table.values.tolist()
+
+
 def run(**changes):
-    return quant_tab.run_quantize({**DEFAULTS, **changes}, progress=None)
+    summary, metric_table, step_table, *figures = quant_tab.run_quantize({**DEFAULTS, **changes}, progress=None)
+    return (summary, rows(metric_table), rows(step_table), *figures)
 
 
 def test_synthetic_source_gives_tables_and_five_figures():
@@ -61,6 +69,7 @@ def test_whole_model_view_on_tiny():
     values = dict(model_id=models.TINY_ID, schemes=["nf4", "absmax"], bits=4, granularity="block", blocksize="64",
                   double_quant=True, sample_rows=False)
     figure, summary, memory = quant_tab.run_model(values, progress=lambda *args, **kwargs: None)
+    summary, memory = rows(summary), rows(memory)
     assert [row[0] for row in summary] == ["NF4 + DQ", "absmax int4"]
     assert len(figure.data) == 2 and len(figure.data[0].y) == 14
     assert [row[0] for row in memory][0] == "fp32" and memory[3][1] == 4.5
@@ -95,3 +104,57 @@ def test_endpoints_and_concurrency_are_declared():
     endpoints = {dep["api_name"]: dep for dep in demo.config["dependencies"] if dep.get("api_name")}
     assert {"quantize", "quantize_model", "quant_layers"} <= set(endpoints)
     assert demo.fns[endpoints["quantize"]["id"]].concurrency_limit == 8
+
+
+def test_outputs_and_messages_in_the_users_language():
+    typed = {**DEFAULTS, "source": "typed", "schemes": ["absmax", "nf4"], "granularity": "tensor"}
+    ko = lambda key, **values: in_language(key, "ko", **values)  # noqa: E731
+    with using("ko"):
+        summary, metric_table, step_table, histogram, transfer, error_histogram, *_ = quant_tab.run_quantize(
+            typed, progress=None)
+        with pytest.raises(gr.Error) as bad_number:
+            quant_tab.run_quantize({**typed, "numbers": "1, 2, abc"}, progress=None)
+        with pytest.raises(gr.Error) as bad_seed:
+            quant_tab.run_quantize({**DEFAULTS, "seed": -1}, progress=None)
+        model_figure, _, memory = quant_tab.run_model(
+            dict(model_id=models.TINY_ID, schemes=["nf4"], bits=4, granularity="block", blocksize="64",
+                 double_quant=True, sample_rows=False), progress=lambda *args, **kwargs: None)
+    assert summary == ko("quant.summary", count=5, shape="5", blocks=1, length=5)
+    assert summary != "**5 values** (shape 5), 1 block(s) of 5"
+    assert list(metric_table.columns) == [CATALOG["ko"][key] for key in quant_tab.METRIC_COLUMNS]
+    assert list(step_table.columns) == [CATALOG["ko"][key] for key in quant_tab.STEP_COLUMNS]
+    assert list(memory.columns) == [CATALOG["ko"][key] for key in quant_tab.MEMORY_COLUMNS]
+    assert memory.iloc[4, 0] == CATALOG["ko"]["quant.format.nf4_dq"]
+    assert transfer.layout.title.text == ko("quant.plot.transfer_title", scope=ko("quant.plot.widest_block"))
+    assert transfer.layout.yaxis.title.text == CATALOG["ko"]["quant.plot.dequantized_axis"]
+    assert error_histogram.layout.title.text == CATALOG["ko"]["quant.plot.error_histogram_title"]
+    assert error_histogram.layout.xaxis.title.text == CATALOG["ko"]["quant.plot.error_axis"]
+    assert histogram.layout.title.text == ko("quant.plot.histogram_title", scope=ko("quant.plot.whole_tensor"), count=5)
+    assert histogram.data[0].name == CATALOG["ko"]["quant.plot.values"]
+    assert model_figure.layout.title.text == ko("quant.plot.layer_errors_title", count=14)
+    assert str(bad_number.value.message) == ko("quant.err.not_a_number", token="abc")
+    assert CATALOG["ko"]["quant.label.seed"] in str(bad_seed.value.message)
+
+    with using("en"):  # the English is what it always was
+        summary, metric_table, step_table, _, transfer, *_ = quant_tab.run_quantize(typed, progress=None)
+        with pytest.raises(gr.Error) as bad_number:
+            quant_tab.run_quantize({**typed, "numbers": "1, 2, abc"}, progress=None)
+    assert summary == "**5 values** (shape 5), 1 block(s) of 5"
+    assert list(metric_table.columns) == ["scheme", "MSE", "RMSE", "max |err|", "SNR dB", "codes used", "entropy bits",
+                                          "bits/param", "bytes"]
+    assert list(step_table.columns) == ["scheme", "i", "value", "block", "scale", "zero pt", "scaled", "code", "x̂",
+                                        "error"]
+    assert transfer.layout.title.text == "Transfer curve x → x̂ (widest block)"
+    assert transfer.layout.yaxis.title.text == "x̂ (dequantized)"
+    assert str(bad_number.value.message) == "'abc' is not a number: give numbers separated by commas or spaces"
+
+
+def test_tables_reach_the_browser_with_their_column_names():
+    with using("ko"):
+        _, metric_table, *_ = quant_tab.run_quantize({**DEFAULTS, "source": "typed"}, progress=None)
+        empty_steps = quant_tab._step_rows(torch.zeros(100), [])  # too many values for a step-by-step table
+    sent = gr.Dataframe().postprocess(metric_table)
+    assert sent.headers == [CATALOG["ko"][key] for key in quant_tab.METRIC_COLUMNS] and len(sent.data) == 4
+    assert sent.data[0][0] == "absmax int4" and sent.data[0][5] == "5/15"
+    empty = gr.Dataframe().postprocess(empty_steps)
+    assert empty.data == [] and empty.headers == [CATALOG["ko"][key] for key in quant_tab.STEP_COLUMNS]

@@ -175,3 +175,45 @@ def test_the_estimate_refuses_a_run_over_the_work_cap(monkeypatch):
     monkeypatch.setattr(studio_tab, "LIMITS", Limits(max_run_seconds=30))
     text = studio_tab.estimate_markdown(quick_form(steps=500))
     assert text.startswith("⚠️ this run is estimated at") and "more than the 30 s one run may take" in text
+
+
+def test_the_studio_speaks_korean_and_its_english_is_unchanged(tmp_path, tiny):
+    from playground.finetune import FinetuneConfig, FinetuneEvent
+    from playground.i18n import CATALOG, in_language, using
+    from playground.studio import Run, Studio, loss_figure
+
+    history = [{"step": 0, "eval_loss": 3.0}, {"step": 1, "loss": 2.5}, {"step": 1, "eval_loss": 2.2}]
+    step = FinetuneEvent("step", 3, 20, loss=1.25, eta_s=4.0, tokens_per_s=120.0, peak_memory_bytes=300 * 2**20)
+    studio = Studio(tmp_path)
+    owner = studio.open()
+    summary = {"dataset": "sentiment", "stopped": False, "steps_done": 3, "history": history,
+               "metric_before": {"score": 0.1, "format": 0.5}, "metric_after": {"score": 0.4, "format": 0.9}}
+    config = FinetuneConfig(dataset="sentiment", steps=3, warmup_steps=1, rank=4)
+    studio.session(owner).runs["run1"] = Run("run1", config, summary, tmp_path)
+    for language in ("ko", "en"):
+        text = lambda key, **values: in_language(key, language, **values)  # noqa: E731
+        with using(language):
+            figure = loss_figure(history)
+            assert [trace.name for trace in figure.data] == [text("studio.plot.train"), text("studio.plot.held_out")]
+            assert figure.layout.xaxis.title.text == text("studio.plot.step")
+            assert figure.layout.yaxis.title.text == text("studio.plot.loss")
+            _, line = studio_tab._account(step, [], 1234)
+            assert line == text("studio.line.step", step=3, total=20, loss="1.250", eta="4", tokens_per_s="120",
+                                peak="300", trainable="1,234")
+            assert studio.runs(owner)[0].label == text("studio.run.label", run_id="run1", dataset="sentiment",
+                                                       status=text("studio.run.steps", steps=3), rank=4)
+            assert [row[0] for row in studio.metrics_table(owner, "run1")] == [
+                text("studio.metric.sentiment"), text("studio.metric.format"), text("studio.metric.held_out_loss")]
+            estimate = studio_tab.estimate_markdown(quick_form())
+            assert text("studio.est.fits") in estimate and text("studio.est.recompute") in estimate
+            assert f"| {text('studio.mem.adamw')} | 18.6 |" in estimate
+            assert CATALOG[language]["studio.field.steps"] in studio_tab.estimate_markdown(form(dataset="pirate", steps=0))
+            with pytest.raises(ValueError) as refused:
+                studio_tab._examples("upload", None, "")
+            assert str(refused.value) == CATALOG[language]["studio.err.upload_missing"]
+            assert text("studio.line.nothing_running") in studio_tab.stop(request=request(f"{language}-stop"))
+            answers, metrics = studio_tab.compare(ask(held_out=0), request=request(f"{language}-compare"))
+            assert list(answers.columns) == [text(key) for key in studio_tab.ANSWER_COLUMNS]
+            assert list(metrics.columns) == [text(key) for key in studio_tab.METRIC_COLUMNS]
+    assert line.startswith("step 3/20 · loss 1.250") and estimate.count("the run fits") == 1  # English as before
+    assert list(answers.columns) == ["prompt", "full precision", "4-bit base", "4-bit + LoRA"]

@@ -1,0 +1,1 @@
+"""The text catalogs, one module per section (see playground/i18n.py)."""
