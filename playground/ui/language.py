@@ -152,6 +152,17 @@ def static_texts(demo: gr.Blocks) -> list[StaticText]:
 
 # --------------------------------------------------------------------------- the switch
 
+# Gradio's frontend keeps its locale in the module that exports `changeLocale` (its core-<hash>.js, already
+# loaded by the page: importing the same URL again gives the same module). If that ever changes, only
+# Gradio's own words keep the browser's language.
+SYNC_GRADIO_LOCALE = """(language) => {
+    const core = performance.getEntriesByType('resource').map(entry => entry.name)
+        .find(name => /\/core-[\w-]+\.js(\?|$)/.test(name));
+    if (core) import(core).then(module => module.changeLocale && module.changeLocale(language)).catch(() => {});
+    return [language];
+}"""
+
+
 @dataclass
 class Refresh:
     """A tab's quick view, recomputed after a switch (its handler, inputs and outputs)."""
@@ -205,6 +216,9 @@ def install(demo: gr.Blocks, radio: gr.Radio) -> None:
                        api_visibility="private", queue=False)
     switched = radio.input(_with_tables(switch, len(tables)), [radio, *tables], [saved, *outputs],
                            api_visibility="private", queue=False)
+    # Gradio's own few words (its footer, the upload box) follow its frontend's locale: set it to the same language
+    loaded = loaded.then(None, [radio], None, js=SYNC_GRADIO_LOCALE, api_visibility="private", queue=False)
+    switched = switched.then(None, [radio], None, js=SYNC_GRADIO_LOCALE, api_visibility="private", queue=False)
     for refresh in _refreshes:
         # after a page load only when it is not in English (the tabs' own load events drew the views, maybe
         # before this session's language was known); after a switch always

@@ -99,6 +99,7 @@ def test_a_link_picks_the_language_and_the_choice_survives_a_reload(browser, app
     page = korean_page(browser, f"{app_url}/?lang=ko", locale="en-US")  # an English browser, a Korean link
     try:
         wait_for_text(page, KO["tab.adapters"])
+        wait_for_text(page, "API를 통해 사용")  # Gradio's own footer follows too, though the browser is English
         page.reload()
         wait_for_text(page, KO["tab.adapters"])  # the choice was kept in this browser
         page.goto(f"{app_url}/?lang=en")
@@ -122,8 +123,10 @@ def test_switching_keeps_what_was_typed_and_redraws_the_views(browser, app_url):
         wait_for_text(page, "5·(576+576)")  # the counts, recomputed in Korean, for the rank typed before
         assert rank.input_value() == "5"
         assert page.get_by_role("tab", name=KO["tab.adapters"], selected=True).count() == 1  # still on its tab
+        wait_for_text(page, "API를 통해 사용")  # Gradio's own words switch with ours
         page.locator("#language").get_by_label("English").check()
         wait_for_text(page, EN["tab.adapters"])
+        wait_for_text(page, "Use via API")
         assert rank.input_value() == "5"
         assert_no_error(page)
     finally:
