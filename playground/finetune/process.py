@@ -92,6 +92,29 @@ def start_server(device: str) -> None:
         forkserver.ensure_running()
 
 
+def running_children() -> list[int]:
+    """Process ids of the runs training now in their own process (children of this process's fork server)."""
+    import psutil
+
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not server:
+        return []
+    running = []
+    try:
+        children = psutil.Process(server).children()
+    except psutil.NoSuchProcess:
+        return []
+    for child in children:
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:  # one that has ended, not yet reaped, is not running
+                running.append(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return running
+
+
 def training_threads(device: str) -> int | None:
     """CPU threads for a run: every core but one (the server keeps one for its requests); None on a GPU."""
     if device != "cpu":

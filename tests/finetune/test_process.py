@@ -17,15 +17,9 @@ TINY = dict(model_id=models.TINY_ID, dataset="sentiment", steps=4, batch_size=2,
 
 
 def training_children() -> list[psutil.Process]:
-    """The runs training now: children of the fork server (itself a child of this process)."""
-    runs = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if child.ppid() != psutil.Process().pid:  # not the fork server: one of its forks
-                runs.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return runs
+    """The runs training now: children of this process's fork server (other descendants, such as a browser
+    test's app server and its own fork server, are not)."""
+    return [psutil.Process(pid) for pid in P.running_children()]
 
 
 def test_the_same_run_in_its_own_process_gives_the_same_events_and_adapter(tiny, tmp_path):

@@ -305,19 +305,17 @@ def test_the_pool_keeps_at_most_its_bases(studio_with_run):
 @pytest.mark.parametrize("own_process", [1, 0])
 def test_a_run_trains_in_its_own_process_or_in_the_servers(tiny, tmp_path, monkeypatch, own_process):
     """The default (PLAYGROUND_FINETUNE_PROCESS=1) and the in-process mode keep the same run the same way."""
-    import psutil
-
+    from playground.finetune.process import running_children
     from playground.settings import Limits
     from playground.studio import sessions
 
     monkeypatch.setattr(sessions, "LIMITS", Limits(finetune_process=own_process))
     studio = Studio(tmp_path)
     alice = studio.open()
-    before = {child.pid for child in psutil.Process().children(recursive=True)}  # the fork server, if started
     pids = set()
     for event in studio.finetune(alice, FinetuneConfig(**TINY)):
         if event.kind == "step":
-            pids |= {child.pid for child in psutil.Process().children(recursive=True)} - before
+            pids |= set(running_children())  # runs training in their own process now
     assert "saved as run1" in event.message
     folder = studio.session(alice).folder
     assert sorted(path.name for path in (folder / "run1").iterdir()) == [
