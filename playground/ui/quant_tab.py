@@ -250,7 +250,8 @@ def create_quant_tab(demo: gr.Blocks) -> None:
     form["source"].change(show_source, form["source"], [synthetic_group, weights_group, typed_group, steps_table],
                           queue=False, api_visibility="private")
     layer_names = ["source", "model_id", "layer"]
-    gr.on([form["source"].change, form["model_id"].change], form.handler(list_layers, layer_names),
+    # .input: a user's choice only (a language switch redraws these widgets' labels; the chosen layer stays)
+    gr.on([form["source"].input, form["model_id"].input], form.handler(list_layers, layer_names),
           form.inputs(layer_names), form["layer"], api_name="quant_layers", concurrency_limit=8)
     lab_names = [name for name in form.widgets if name != "sample_rows"]
     outputs = [summary, metrics_table, steps_table, histogram, transfer, error_histogram, error_vs_value, code_usage]

@@ -363,7 +363,8 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> None:
     ask["model_id"], ask["dataset"] = form["model_id"], form["dataset"]
     settings = [name for name in form.widgets if name not in DATA_NAMES]
 
-    preset.change(lambda name: [preset_settings(name)[key] for key in ["dataset", *settings]], preset,
+    # .input: a user's choice only (a language switch redraws the radio's labels, and must not reset the settings)
+    preset.input(lambda name: [preset_settings(name)[key] for key in ["dataset", *settings]], preset,
                   form.inputs(["dataset", *settings]), api_name=False)
     form["source"].change(
         lambda choice: (gr.update(visible=choice == "builtin"), gr.update(visible=choice == "upload"),

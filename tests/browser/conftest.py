@@ -44,8 +44,16 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 @pytest.fixture
-def page(browser, app_url):
+def page(browser, app_url, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(HANG_GUARD_MS)  # clicks wait for a busy page as long as any other wait
     page = context.new_page()
@@ -54,6 +62,9 @@ def page(browser, app_url):
     page.goto(app_url)
     page.wait_for_selector("#tab-quant-button, button[role=tab]", timeout=HANG_GUARD_MS)
     yield page
+    if getattr(request.node, "failed_call", False):  # what the page showed when the test failed
+        page.screenshot(path=str(SHOTS / f"FAILED-{request.node.name[:80]}.png"), full_page=True)
+        (SHOTS / f"FAILED-{request.node.name[:80]}.txt").write_text(page.evaluate("() => document.body.innerText"))
     context.close()
 
 

@@ -118,10 +118,23 @@ def test_switching_keeps_what_was_typed_and_redraws_the_views(browser, app_url):
         rank.fill("5")
         rank.press("Enter")
         wait_for_text(page, "5·(576+576)")
+        page.get_by_role("tab", name=EN["tab.studio"]).click()
+        steps = page.locator("#studio-steps input").first
+        steps.fill("7")
+        steps.press("Tab")
+        dataset = page.locator("#studio-dataset input")
+        dataset.fill("sentiment")
+        dataset.press("Enter")
+        page.wait_for_function("() => document.querySelector('#studio-estimate')?.innerText.includes('91 training')",
+                               timeout=HANG_GUARD_MS, polling=200)  # the estimate for the sentiment set
+        page.get_by_role("tab", name=EN["tab.adapters"]).click()
         page.locator("#language").get_by_label("한국어").check()
         wait_for_text(page, KO["tab.adapters"])
         wait_for_text(page, "5·(576+576)")  # the counts, recomputed in Korean, for the rank typed before
         assert rank.input_value() == "5"
+        page.get_by_role("tab", name=KO["tab.studio"]).click()
+        assert steps.input_value() == "7" and dataset.input_value() == "sentiment"  # the Studio's settings stay
+        page.get_by_role("tab", name=KO["tab.adapters"]).click()
         assert page.get_by_role("tab", name=KO["tab.adapters"], selected=True).count() == 1  # still on its tab
         wait_for_text(page, "API를 통해 사용")  # Gradio's own words switch with ours
         page.locator("#language").get_by_label("English").check()
