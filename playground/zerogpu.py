@@ -207,20 +207,14 @@ def _finetune_in_call(config, dataset, plan, adapter_dir: str, language_code: st
     """Inside the GPU call (ZeroGPU's worker): train, save the adapter, send the events without the model."""
     from playground import models
     from playground.finetune import engine
-    from playground.finetune.result import save_adapter
+    from playground.finetune.process import detached
     from playground.i18n import language, using
 
     scope = contextlib.nullcontext() if language_code == language() else using(language_code)
     with scope:  # the run's messages in the language of whoever started it
         tokenizer = models.load_tokenizer(config.model_id)
         for event in engine._train(config, dataset, tokenizer, plan, stop):
-            result = event.result
-            if result is not None:  # the last event: the adapter on disk, the rest sent back
-                if result.steps_done > 0:
-                    save_adapter(result, adapter_dir)
-                    result.adapter_dir = Path(adapter_dir)
-                result.model = result.tokenizer = None
-            yield event
+            yield detached(event, adapter_dir)  # the last one: the adapter on disk, the rest sent back
 
 
 # --------------------------------------------------------------------------- compare and latency

@@ -143,7 +143,6 @@ def _train_and_send(writer, stop, config: FinetuneConfig, dataset: Dataset, plan
                     threads: int | None) -> None:
     from playground import models
     from playground.finetune import engine
-    from playground.finetune.result import save_adapter
 
     try:
         import torch
@@ -152,19 +151,27 @@ def _train_and_send(writer, stop, config: FinetuneConfig, dataset: Dataset, plan
             torch.set_num_threads(threads)
         tokenizer = models.load_tokenizer(config.model_id)
         for event in engine._train(config, dataset, tokenizer, plan, stop):
-            result = event.result
-            if result is not None:  # the last event: keep the adapter on disk, send the rest
-                if result.steps_done > 0:
-                    save_adapter(result, adapter_dir)
-                    result.adapter_dir = Path(adapter_dir)
-                result.model = result.tokenizer = None
-            writer.send(event)
+            writer.send(detached(event, adapter_dir))
     except ValueError as err:
         writer.send(_Failure(True, str(err)))
     except BaseException as err:  # noqa: BLE001 - reported to the parent, which logs it
         writer.send(_Failure(False, "".join(traceback.format_exception(err))))
     finally:
         writer.close()
+
+
+def detached(event: FinetuneEvent, adapter_dir: str | Path) -> FinetuneEvent:
+    """An event fit to leave the training process: the last one's adapter saved to `adapter_dir` (when a step
+    was done) and its result without the model and tokenizer."""
+    from playground.finetune.result import save_adapter
+
+    result = event.result
+    if result is not None:
+        if result.steps_done > 0:
+            save_adapter(result, adapter_dir)
+            result.adapter_dir = Path(adapter_dir)
+        result.model = result.tokenizer = None
+    return event
 
 
 def run_in_process(config: FinetuneConfig, examples: list[Example] | None = None,
