@@ -385,7 +385,8 @@ def _measure(values: dict, stop: threading.Event):
 
 # --------------------------------------------------------------------------- layout
 
-def create_adapters_tab() -> None:
+def create_adapters_tab() -> Form:
+    """The tab; returns its settings form (what a link, a lesson step and Reset set)."""
     gr.Markdown(t("adapters.intro"))
     form = Form()
     with gr.Row():
@@ -464,3 +465,4 @@ def create_adapters_tab() -> None:
     # a language switch draws the quick views again, and the status line and tables while nothing has run
     language.on_change(form.handler(compare_methods, counts), form.inputs(counts), [paths, params, sweep])
     language.on_change(redraw_idle, [status, checks, latency_table], [status, checks, latency_table])
+    return form

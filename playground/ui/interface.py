@@ -27,11 +27,13 @@ def build_demo() -> gr.Blocks:
         owner = gr.BrowserState("", storage_key="peft-playground-owner")  # the Studio's owner token
         with gr.Tabs():
             with gr.Tab(t("tab.quant"), id="quant", elem_id="tab-quant"):
-                create_quant_tab(demo)
+                quant_form = create_quant_tab(demo)
             with gr.Tab(t("tab.adapters"), id="adapters", elem_id="tab-adapters"):
-                create_adapters_tab()
+                adapters_form = create_adapters_tab()
             with gr.Tab(t("tab.studio"), id="studio", elem_id="tab-studio"):
-                create_studio_tab(demo, owner)
+                studio_form = create_studio_tab(demo, owner)
+        # each tab's settings, by tab id and setting name: what a link, a lesson step and Reset set
+        forms = {"quant": quant_form, "adapters": adapters_form, "studio": studio_form}  # noqa: F841
         language.install(demo, radio)
     # Quick actions run many at once; long jobs set their own concurrency ids and limits.
     demo.queue(default_concurrency_limit=8, max_size=256)

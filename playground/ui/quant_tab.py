@@ -175,7 +175,8 @@ def run_model(values: dict, progress=gr.Progress()):
     return layer_error_figure(rows), _table(summary, LAYER_SUMMARY_COLUMNS), _table(memory, MEMORY_COLUMNS)
 
 
-def create_quant_tab(demo: gr.Blocks) -> None:
+def create_quant_tab(demo: gr.Blocks) -> Form:
+    """The tab; returns its settings form (what a link, a lesson step and Reset set)."""
     gr.Markdown(t("quant.intro"))
     form = Form()
     with gr.Row():
@@ -265,3 +266,4 @@ def create_quant_tab(demo: gr.Blocks) -> None:
     demo.load(form.handler(run_quantize, lab_names), form.inputs(lab_names), outputs, api_visibility="private",
               concurrency_id="quantize")
     demo.load(nf4_derivation_figure, None, derivation, api_visibility="private", queue=False)
+    return form

@@ -274,9 +274,10 @@ def open_session(owner: str | None = None):
     return owner, picker, progress, figure, summary_json(latest) if latest else ""
 
 
-def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> None:
+def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> Form:
     """The tab; `owner` holds the server-issued owner token in the browser (created outside any tab, so
-    the browser restores it before the page's load events run)."""
+    the browser restores it before the page's load events run). Returns the settings a link, a lesson step
+    and Reset set: the run's settings and the compare view's, except an upload and the chosen run."""
     gr.Markdown(t("studio.intro"))
     defaults = preset_settings("quick")
     form = Form()  # the run's settings, by FinetuneConfig field name
@@ -386,3 +387,12 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> None:
     export_button.click(export_adapter, [ask["run_id"], owner], download, api_name="export_adapter")
     if not _REAPER:
         _REAPER.append(STUDIO.start_reaper())
+    shared = Form()
+    shared["preset"] = preset
+    for name, widget in form.widgets.items():
+        if name != "upload":
+            shared[name] = widget
+    for name, widget in ask.widgets.items():  # the compare view's own settings, as compare_<name>
+        if name not in ("run_id", "model_id", "dataset"):
+            shared[f"compare_{name}"] = widget
+    return shared
