@@ -1,5 +1,5 @@
-"""Quantization Lab speed: NF4 against bitsandbytes on the same CPU, the tab's server time, figure sizes,
-and the whole-model view. Ratios are measured in one run, repeats interleaved so load affects both sides."""
+"""Quantization Lab speed: NF4 against bitsandbytes and the fixed formats (GGUF Q4_0 / Q4_1 / Q8_0, MXFP4)
+against gguf.quants on the same CPU, the tab's server time, figure sizes, and the whole-model view. Ratios are measured in one run, repeats interleaved so load affects both sides."""
 
 from __future__ import annotations
 
@@ -54,6 +54,44 @@ def _four_bit_rows(repeats: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _format_rows(repeats: int) -> list[tuple[str, str, str]]:
+    """Each fixed format's quantize + dequantize against gguf 0.19's numpy reference on the same 2^22 float32
+    values (rows of 2048); gguf has no NVFP4 quantizer, so NVFP4 is timed alone."""
+    from importlib.metadata import version
+
+    from gguf import GGMLQuantizationType, quants
+
+    from playground.quant import FORMATS, quantize
+
+    x = torch.randn(BIG)
+    rows_of = x.numpy().reshape(-1, 2048)
+    types = {"q4_0": GGMLQuantizationType.Q4_0, "q4_1": GGMLQuantizationType.Q4_1,
+             "q8_0": GGMLQuantizationType.Q8_0, "mxfp4": GGMLQuantizationType.MXFP4}
+    rows = []
+    for name in FORMATS:
+        def ours(name=name):
+            return quantize(x, name).dequantized
+
+        functions = {"ours": ours}
+        if name in types:
+            def reference(kind=types[name]):
+                return quants.dequantize(quants.quantize(rows_of, kind), kind)
+
+            functions["gguf"] = reference
+        best = _interleaved(functions, repeats)
+        benchmark = f"{name.upper()} quantize + dequantize, 2^22 fp32"
+        for kind, column in (("wall", 0), ("CPU", 1)):
+            mine = best["ours"][column]
+            if "gguf" in best:
+                theirs = best["gguf"][column]
+                rows.append((benchmark, f"{kind} time: gguf {version('gguf')} / playground.quant / ratio",
+                             f"{theirs * 1000:.0f} ms / {mine * 1000:.0f} ms / {mine / theirs:.2f}×"))
+            else:
+                rows.append((benchmark, f"{kind} time: playground.quant (gguf has no NVFP4 quantizer)",
+                             f"{mine * 1000:.0f} ms"))
+    return rows
+
+
 def _tab_rows(repeats: int) -> list[tuple[str, str, str]]:
     from playground.quant import synthetic
     from playground.quant.plots import lab_figures
@@ -80,7 +118,8 @@ def _tab_rows(repeats: int) -> list[tuple[str, str, str]]:
         results = [quant.quantize(x, scheme, bits=8, blocksize=blocksize) for scheme in quant.SCHEMES]
         for figure in lab_figures(x, results).values():
             largest = max(largest, len(figure.to_json()))
-    rows.append(("Figures for 2^22 values, 4 schemes (int8 levels)", "largest figure JSON", f"{largest / 1000:.0f} KB"))
+    rows.append((f"Figures for 2^22 values, {len(quant.SCHEMES)} schemes (int8 levels)", "largest figure JSON",
+                 f"{largest / 1000:.0f} KB"))
     return rows
 
 
@@ -106,7 +145,7 @@ def _model_rows(quick: bool) -> list[tuple[str, str, str]]:
 
 def rows(quick: bool = False) -> list[tuple[str, str, str]]:
     repeats = 3 if quick else 11
-    return _four_bit_rows(repeats) + _tab_rows(repeats) + _model_rows(quick)
+    return _four_bit_rows(repeats) + _format_rows(repeats) + _tab_rows(repeats) + _model_rows(quick)
 
 
 if __name__ == "__main__":

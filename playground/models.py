@@ -126,11 +126,22 @@ def weights_origin(model_id: str | None = None, short: bool = False):
     return t(f"common.origin.{kind}{'_short' if short else ''}", format=BUNDLED_FORMAT, model_id=model_id)
 
 
-def model_choices() -> list[str]:
-    """Model ids offered in the UI's dropdowns (a Hub id can also be typed); the bundled and tiny models only
-    where the bundled package is installed (tiny/llama borrows its tokenizer)."""
+def model_choices() -> list[tuple[str, str]]:
+    """(label, model id) pairs offered in the UI's dropdowns (a Hub id can also be typed); the bundled and tiny
+    models only where the bundled package is installed (tiny/llama borrows its tokenizer). Each label says what
+    the weights are (`model_label`): the bundled copy is not full precision."""
     choices = [default_model_id(), *((BUNDLED_ID, TINY_ID) if bundled_installed() else ())]
-    return list(dict.fromkeys(choices))
+    return [(model_label(model_id), model_id) for model_id in dict.fromkeys(choices)]
+
+
+def model_label(model_id: str) -> str:
+    """How a model picker names a model: its id and what its weights are (a catalog text, redrawn on a
+    language switch)."""
+    from playground.i18n import t
+
+    kind = "bundled" if model_id == BUNDLED_ID else "tiny" if model_id == TINY_ID else \
+        "smollm" if model_id == HUB_ID else "hub"
+    return t(f"studio.model_choice.{kind}", model_id=model_id, format=BUNDLED_FORMAT)
 
 
 # --------------------------------------------------------------------------- cache folders

@@ -82,6 +82,10 @@ class Limits:
     finetune_process: int = field(
         default_factory=lambda: _env_int("PLAYGROUND_FINETUNE_PROCESS", 0 if on_zerogpu() else 1)
     )
+    # Exports (merged model, GGUF): one session's folder may hold at most this with its new export, and all
+    # sessions' kept exports together at most the server-wide cap (each session keeps only its latest export).
+    max_session_disk_bytes: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_SESSION_DISK_BYTES", 2 << 30))
+    max_export_disk_bytes: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_EXPORT_DISK_BYTES", 8 << 30))
     max_loaded_adapters: int = field(default_factory=lambda: _env_int("PLAYGROUND_MAX_LOADED_ADAPTERS", 16))  # in compare's shared bases
     # "*" allows any Hub id; an empty list allows only the bundled and tiny models. On a Space the default is
     # the default model's Hub id only: any id would let anonymous visitors fill the disk 2 GiB at a time.
@@ -101,7 +105,8 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("max_values", "max_typed_chars", "max_steps", "max_upload_bytes", "max_examples", "queue_size", "concurrent_finetunes",
                      "session_ttl_s", "max_sessions", "max_runs_per_session", "max_run_seconds", "max_prompt_tokens",
-                     "max_loaded_adapters", "max_model_bytes", "max_loaded_models", "zerogpu_max_seconds"):
+                     "max_loaded_adapters", "max_model_bytes", "max_loaded_models", "zerogpu_max_seconds",
+                     "max_session_disk_bytes", "max_export_disk_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(t("common.settings.at_least_1", name=name, value=getattr(self, name)))
 

@@ -109,3 +109,15 @@ def test_user_dataset_holds_out_the_last_tenth():
     data = datasets.user_dataset(items)
     assert len(data.train) == 18 and [e.response for e in data.test] == ["a18", "a19"]
     assert data.metric(["A18 ", "x"], list(data.test)) == {"score": 0.5}
+
+
+def test_the_pirate_held_out_prompts_are_ones_the_voice_metric_judges():
+    """No sums (every small model gets them wrong, and the metric does not judge them): questions where talking
+    like a pirate is the thing measured; the first three, which the compare view asks, are greetings and chat."""
+    pirate = datasets.built_in("pirate")
+    assert not [e.user_text for e in pirate.test if any(ch.isdigit() for ch in e.user_text)]
+    assert [e.user_text for e in pirate.test[:3]] == [
+        "Greet a new member of the crew.", "Tell me about your favourite food.", "Say good morning to me."]
+    plain = ["Welcome to the team! We are glad to have you.", "I like pasta with tomato sauce.", "Good morning!"]
+    assert datasets.pirate_metric(plain, list(pirate.test[:3]))["score"] == 0.0
+    assert datasets.pirate_metric([e.response for e in pirate.test[:3]], list(pirate.test[:3]))["score"] == 1.0

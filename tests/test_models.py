@@ -479,8 +479,23 @@ def test_without_the_bundled_package_the_hub_original_is_the_default_and_the_onl
     monkeypatch.setattr(models, "_default_id", None)
     monkeypatch.delenv("PLAYGROUND_MODEL", raising=False)
     assert models.default_model_id() == models.HUB_ID
-    assert models.model_choices() == [models.HUB_ID]
+    assert models.model_choices() == [(f"{models.HUB_ID} · Hub original (bf16)", models.HUB_ID)]
     monkeypatch.setattr(models, "bundled_installed", lambda: True)
     monkeypatch.setattr(models, "_default_id", None)
     assert models.default_model_id() == models.BUNDLED_ID  # offline with the package: the bundled copy
-    assert models.model_choices() == [models.BUNDLED_ID, models.TINY_ID]
+    assert [value for _, value in models.model_choices()] == [models.BUNDLED_ID, models.TINY_ID]
+
+
+def test_the_pickers_label_the_bundled_model_for_what_it_is():
+    """The bundled copy's weights carry Q4_1's rounding: the picker says so, in both languages."""
+    from playground.i18n import using
+
+    assert models.model_label(models.BUNDLED_ID) == (
+        "bundled/SmolLM2-135M-Instruct · bundled Q4_1 GGUF, dequantized (not full precision)")
+    assert models.model_label(models.TINY_ID) == "tiny/llama · random 2-layer model (tests, quick tries)"
+    assert models.model_label("someone/model") == "someone/model · from the Hub"
+    with using("ko"):
+        assert models.model_label(models.BUNDLED_ID) == (
+            "bundled/SmolLM2-135M-Instruct · 번들 Q4_1 GGUF 역양자화(전체 정밀도 아님)")
+    label = models.model_label(models.BUNDLED_ID)
+    assert label.key == "studio.model_choice.bundled"  # a catalog text: a language switch draws it again

@@ -6,6 +6,7 @@ re-exported here, with the block shapes they count from (`playground.shapes`):
 from playground.adapters.methods import (
     ACTIVATIONS,
     ADAPTER_INIT_STD,
+    CUSTOM_SHAPE_FIELDS,
     MAX_VIRTUAL_TOKENS,
     PLACEMENTS,
     VARIANTS,
@@ -27,6 +28,7 @@ from playground.adapters.methods import (
     check_bottleneck,
     check_virtual_tokens,
     compare_logits,
+    custom_config_from_form,
     custom_llama_config,
     lora_layers,
     model_on,

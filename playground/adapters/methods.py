@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from playground.adapters.lora import LoraLinear, check_lora_settings
-from playground.checks import check_whole_number
+from playground.checks import check_whole_number, parse_whole_number
 from playground.i18n import t
 from playground.shapes import (
     LLAMA_FAMILY,
@@ -76,6 +76,16 @@ def custom_llama_config(d_model: int, d_ff: int, layers: int, heads: int, kv_hea
         head_dim=d_model // heads,
         tie_word_embeddings=True,
     )
+
+
+CUSTOM_SHAPE_FIELDS = ("d_model", "d_ff", "layers", "heads", "kv_heads")  # custom_llama_config's arguments, in order
+
+
+def custom_config_from_form(values: dict):
+    """custom_llama_config from a form's typed shape (each field parsed, a message naming it if it is not
+    a whole number)."""
+    return custom_llama_config(*(parse_whole_number(values[name], t(f"adapters.{name}"))
+                                 for name in CUSTOM_SHAPE_FIELDS))
 
 
 # --------------------------------------------------------------------------- counting
@@ -179,6 +189,10 @@ class ParamRow:
     layers: int
     trainable: int
     share_of_base: float  # percent
+    # LoRA's rows: the share of the weights it adapts, in percent (a module row: of its one d_out × d_in W,
+    # the total: of all the targeted W together), and how many weights those are per layer; None elsewhere
+    share_of_weight: float | None = None
+    weight_params: int | None = None
     bytes_fp32: int = field(init=False)
     bytes_bf16: int = field(init=False)
 
@@ -198,15 +212,18 @@ def parameter_table(config, settings: MethodSettings) -> list[ParamRow]:
     targets = resolve_targets(config, settings.target_modules)
     rows: list[ParamRow] = []
 
-    def row(method, module, formula, per_layer, n_layers=layers):
+    def row(method, module, formula, per_layer, n_layers=layers, weight_params=None):
+        share_of_weight = None if weight_params is None else 100.0 * per_layer / weight_params
         rows.append(ParamRow(method, module, formula, per_layer, n_layers, per_layer * n_layers,
-                             100.0 * per_layer * n_layers / base))
+                             100.0 * per_layer * n_layers / base, share_of_weight, weight_params))
 
-    for p in block_projections(config):
-        if p.name in targets:
-            row("LoRA", p.name, f"r·(d_in+d_out) = {r}·({p.d_in}+{p.d_out})", r * (p.d_in + p.d_out))
+    adapted = [p for p in block_projections(config) if p.name in targets]
+    for p in adapted:
+        row("LoRA", p.name, f"r·(d_in+d_out) = {r}·({p.d_in}+{p.d_out})", r * (p.d_in + p.d_out),
+            weight_params=p.d_in * p.d_out)
     lora_per_layer = sum(x.per_layer for x in rows)
-    row("LoRA", t("adapters.row.total"), t("adapters.row.lora_total", layers=layers), lora_per_layer)
+    row("LoRA", t("adapters.row.total"), t("adapters.row.lora_total", layers=layers), lora_per_layer,
+        weight_params=sum(p.d_in * p.d_out for p in adapted))
 
     per_adapter = 2 * m * d + d + m
     positions = adapter_positions(config, settings.placement)

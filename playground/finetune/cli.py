@@ -3,6 +3,8 @@ adapter and metrics.json written to --out.
 
     python -m playground.finetune --dataset pirate --steps 40 --out runs/pirate
     python -m playground.finetune --preset quick --data my_examples.jsonl --out runs/mine
+    python -m playground.finetune --preset quick --export-script job/    (train.py + data + accelerate configs,
+                                                                          nothing trained; see docs/scale-out.md)
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from playground.checks import QUANT_TYPES
 from playground.finetune.config import CHECKPOINTING_MODES, PRESETS, FinetuneConfig
 from playground.finetune.engine import run_finetune
 from playground.finetune.result import save_adapter, write_metrics
+from playground.finetune.script import SCRIPT_FILE, write_training_script
+from playground.i18n import t
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m playground.finetune",
         description="QLoRA fine-tune headless; writes the adapter (peft format) and metrics.json to --out.",
     )
-    parser.add_argument("--out", required=True, help="folder for the adapter and metrics.json")
+    parser.add_argument("--out", help="folder for the adapter and metrics.json")
+    parser.add_argument("--export-script", metavar="DIR",
+                        help="write a standalone train.py for these settings, the dataset file and accelerate "
+                             "configs to DIR instead of training")
     parser.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset; other flags override it")
     parser.add_argument("--data", help="a .jsonl or .csv file of your own examples instead of a built-in dataset")
     parser.add_argument("--model-id", help=f"default {defaults.model_id}")
@@ -61,12 +68,18 @@ def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if not args.out and not args.export_script:
+        parser.error("one of --out (train here) or --export-script DIR (write a training script) is required")
     try:
         config = config_from_args(args)
         examples = None
         if args.data:
             path = Path(args.data)
             examples = datasets.parse_upload(path.name, path.read_bytes())
+        if args.export_script:
+            out = write_training_script(config, examples, args.export_script)
+            print(t("script.cli.written", path=str(out), script=str(out / SCRIPT_FILE)))
+            return 0
         events = run_finetune(config, examples)
         result = None
         for event in events:
@@ -74,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"start: {event.message}; {event.estimate.summary()}; about {event.estimated_seconds:.0f} s")
             elif event.kind == "step":
                 print(f"step {event.step}/{event.total_steps} loss {event.loss:.4f} lr {event.lr:.2e} "
-                      f"{event.tokens_per_s:.0f} tok/s eta {event.eta_s:.0f} s peak {event.peak_memory_bytes / 2**20:.0f} MiB")
+                      f"{event.tokens_per_s:.0f} tok/s eta {event.eta_s:.0f} s measured peak of this run {event.peak_memory_bytes / 2**20:.0f} MiB")
             elif event.kind == "eval":
                 metric = f" metric {event.metric}" if event.metric else ""
                 print(f"eval at step {event.step}: held-out loss {event.eval_loss:.4f}{metric}")

@@ -114,6 +114,8 @@ def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
     fused = contextlib.ExitStack()  # each LoRA update as one autograd function, while training
     try:
         model = build_model(config, plan.gradient_checkpointing)
+        free_memory(device)  # the loader's freed buffers (the weights before quantization) are not the run's memory
+        peak.loaded(model)
         dropout = torch.Generator(device=device).manual_seed(DROPOUT_SEED_OFFSET + config.seed)
         fused.enter_context(train_ops.fused_lora(model, dropout))
         trainable = [p for p in model.parameters() if p.requires_grad]

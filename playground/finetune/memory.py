@@ -14,8 +14,13 @@ k and v as attention reads them, its output and the output projection's input), 
 adapted projection input. With gradient checkpointing only block inputs are kept, plus one block
 while it is recomputed. Models with a plain LM head get their loss from answer positions in chunks
 of logits (`train_ops.answer_token_loss`); others keep logits, log-softmax and gradient for every
-position. It is an estimate meant to refuse runs that clearly cannot fit; the figure measured during
-the run is reported next to it.
+position. It is an estimate meant to refuse runs that clearly cannot fit.
+
+Two figures come out of it. The **estimated peak of this run** (`run_bytes`: weights, LoRA, AdamW,
+activations) is what the run itself adds to the device, and it is what `peak.PeakMemory` measures
+while the run trains (the peak less what the process held before loading): the two are shown side by
+side and describe the same thing. The **total for the fit check** (`total_bytes`) adds the runtime
+overhead every process has, and is compared with the memory available.
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from playground.i18n import t
 from playground.shapes import ModelShape, lora_param_count
 
 GIB = 1 << 30
-# torch + transformers + the tokenizer in a fresh Python process (~700 MiB), plus what glibc's heap
-# keeps beyond the live tensors while training (~400 MiB measured with SmolLM2's quick preset)
+# torch + transformers + the tokenizer in a fresh Python process (~700 MiB: outside the run, not in its measured
+# peak), plus a reserve for what glibc's heap keeps beyond the live tensors while training (~400 MiB; with
+# SmolLM2's quick preset the run's measured peak is ~180 MiB above its estimate for that reason)
 CPU_OVERHEAD_BYTES = 1100 << 20
 CUDA_OVERHEAD_BYTES = 600 << 20  # CUDA context and allocator slack
 FIT_MARGIN = 0.9  # refuse above 90 % of the memory there is
@@ -57,8 +63,14 @@ class MemoryEstimate:
     lora_params: int
 
     @property
+    def run_bytes(self) -> int:
+        """The estimated peak of this run: what the run itself allocates (what `PeakMemory` measures)."""
+        return self.weights_bytes + self.lora_bytes + self.optimizer_bytes + self.activations_bytes
+
+    @property
     def total_bytes(self) -> int:
-        return self.weights_bytes + self.lora_bytes + self.optimizer_bytes + self.activations_bytes + self.overhead_bytes
+        """The run's peak plus the runtime overhead: what the fit check compares with the memory available."""
+        return self.run_bytes + self.overhead_bytes
 
     @property
     def fits(self) -> bool:
@@ -71,6 +83,7 @@ class MemoryEstimate:
             (t("studio.mem.lora"), self.lora_bytes),
             (t("studio.mem.adamw"), self.optimizer_bytes),
             (t("studio.mem.activations"), self.activations_bytes),
+            (t("studio.mem.run"), self.run_bytes),
             (t("studio.mem.overhead"), self.overhead_bytes),
             (t("studio.mem.total"), self.total_bytes),
             (t("studio.mem.available", device=self.device), self.available_bytes),
@@ -79,7 +92,8 @@ class MemoryEstimate:
 
     def summary(self) -> str:
         return t(
-            "studio.mem.summary", total=f"{self.total_bytes / GIB:.2f}", available=f"{self.available_bytes / GIB:.1f}",
+            "studio.mem.summary", run=f"{self.run_bytes / GIB:.2f}", overhead=f"{self.overhead_bytes / GIB:.2f}",
+            total=f"{self.total_bytes / GIB:.2f}", available=f"{self.available_bytes / GIB:.1f}",
             device=self.device, weights=f"{self.weights_bytes / GIB:.2f}",
             activations=f"{self.activations_bytes / GIB:.2f}",
             lora=f"{(self.lora_bytes + self.optimizer_bytes) / GIB:.3f}",

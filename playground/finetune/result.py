@@ -53,7 +53,7 @@ class FinetuneResult:
             "peak_memory_bytes": self.peak_memory_bytes,
             "trainable_params": self.trainable_params,
             "train_tokens": self.train_tokens,
-            "estimated_memory_bytes": self.estimate.total_bytes if self.estimate else None,
+            "estimated_memory_bytes": self.estimate.run_bytes if self.estimate else None,  # as peak_memory_bytes: the run's own
             "config": asdict(self.config),
             "history": self.history,
         }

@@ -1,12 +1,15 @@
-"""The Quantization Lab's core: the schemes themselves (`schemes`), their figures (`plots`) and the
-whole-model view (`model_view`). The schemes' API is re-exported here: `from playground import quant;
-quant.quantize(x, "nf4")`."""
+"""The Quantization Lab's core: the schemes themselves (`schemes`; the fixed GGUF / MX / NV formats in
+`formats`), their figures (`plots`) and the whole-model view (`model_view`). The schemes' API is
+re-exported here: `from playground import quant; quant.quantize(x, "nf4")`, `quant.quantize(x, "q4_1")`."""
 
+from playground.quant.formats import E2M1_CODE, FORMAT_BLOCK, FORMAT_CODE_BITS, FORMATS
 from playground.quant.schemes import (
     BLOCKSIZES,
     CHUNK_VALUES,
+    CODE_TABLE_SCHEMES,
     DISTRIBUTIONS,
     DQ_BLOCKSIZE,
+    FIXED_FORMATS,
     FP4_CODE,
     MIN_SYNTHETIC,
     NF4_CODE,

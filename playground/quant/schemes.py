@@ -15,6 +15,9 @@
 * Double quantization (QLoRA §3): the fp32 absmax of each 4-bit block is itself quantized to 8 bits
   (offset = mean, bnb's signed dynamic map, blocks of 256), costing 8/64 + 32/(64·256) bits per parameter
   instead of 32/64.
+* The fixed formats q4_0, q4_1, q8_0 (GGUF), mxfp4 and nvfp4 live in `playground.quant.formats`: they fix
+  their own block length (FORMAT_BLOCK) and bits, so `bits`, `blocksize` and `per_row` are ignored for them
+  (QuantSpec stores the format's own values), and double quantization does not apply (ValueError).
 
 NF4 and FP4 follow bitsandbytes 0.50 `quantize_4bit` / `dequantize_4bit` (CPU) bit for bit: the block is
 scaled by multiplying with the float32 reciprocal of its absmax (the shorter last block divides), clamped to
@@ -41,6 +44,8 @@ import torch
 
 from playground.checks import QUANT_TYPES, check_whole_number
 from playground.i18n import t
+from playground.quant import formats
+from playground.quant.formats import FORMAT_BLOCK, FORMAT_CODE_BITS, FORMATS
 from playground.settings import LIMITS
 
 def one_thread(function):
@@ -58,9 +63,11 @@ def one_thread(function):
     return single_threaded
 
 
-Scheme = Literal["absmax", "zeropoint", "nf4", "fp4"]
+Scheme = Literal["absmax", "zeropoint", "nf4", "fp4", "q4_0", "q4_1", "q8_0", "mxfp4", "nvfp4"]
 Distribution = Literal["normal", "uniform", "laplace", "student-t", "normal+outliers"]
 SCHEMES: tuple[str, ...] = get_args(Scheme)
+FIXED_FORMATS: tuple[str, ...] = FORMATS  # block length and bits fixed by the format (FORMAT_BLOCK)
+CODE_TABLE_SCHEMES = ("nf4", "fp4", "mxfp4", "nvfp4")  # codes index a table, not in level order
 DISTRIBUTIONS: tuple[str, ...] = get_args(Distribution)
 BLOCKSIZES = (32, 64, 128, 256, 512, 1024, 2048, 4096)  # the sizes bitsandbytes accepts
 MIN_BITS, MAX_BITS = 2, 8
@@ -165,7 +172,11 @@ _DYNAMIC_MAP = dynamic_map()
 
 @dataclass(frozen=True)
 class QuantSpec:
-    """One quantization scheme. blocksize None: one block for the whole tensor; per_row: one block per row."""
+    """One quantization scheme. blocksize None: one block for the whole tensor; per_row: one block per row.
+
+    For the fixed formats (q4_0, q4_1, q8_0, mxfp4, nvfp4) the given bits, blocksize and per_row are ignored
+    and replaced by the format's own (QuantSpec("q4_0", bits=2, blocksize=4096) == QuantSpec("q4_0")).
+    """
 
     scheme: Scheme
     bits: int = 8  # absmax / zeropoint only: NF4 and FP4 are 4-bit by definition
@@ -176,6 +187,14 @@ class QuantSpec:
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
             raise ValueError(t("quant.err.scheme", scheme=self.scheme, choices=", ".join(SCHEMES)))
+        if self.scheme in FIXED_FORMATS:
+            if self.double_quant:
+                raise ValueError(t("formats.err.double_quant", scheme=self.scheme,
+                                   constants=formats.FORMAT_CONSTANTS[self.scheme]))
+            object.__setattr__(self, "bits", FORMAT_CODE_BITS[self.scheme])
+            object.__setattr__(self, "blocksize", FORMAT_BLOCK[self.scheme])
+            object.__setattr__(self, "per_row", False)
+            return
         check_whole_number(t("quant.label.bits"), self.bits, MIN_BITS, MAX_BITS)
         if self.blocksize is not None and self.blocksize not in BLOCKSIZES:
             raise ValueError(
@@ -187,19 +206,27 @@ class QuantSpec:
             raise ValueError(t("quant.err.double_quant", scheme=self.scheme))
 
     @property
+    def fixed(self) -> bool:
+        """A fixed format (q4_0, q4_1, q8_0, mxfp4, nvfp4): block length and bits are the format's."""
+        return self.scheme in FIXED_FORMATS
+
+    @property
     def code_bits(self) -> int:
         return 4 if self.scheme in QUANT_TYPES else int(self.bits)
 
     @property
     def code_count(self) -> int:
-        """How many distinct codes the scheme can store (absmax int-k leaves -2^(k-1) unused)."""
-        if self.scheme == "absmax":
+        """How many distinct codes the scheme can store (absmax int-k and q8_0 leave -2^(k-1) unused)."""
+        if self.scheme in ("absmax", "q8_0"):
             return 2**self.code_bits - 1
         return 2**self.code_bits
 
     @property
     def constant_bits(self) -> int:
-        """Bits stored per block: an fp32 absmax, or an fp32 scale and an fp32 zero point."""
+        """Bits stored per block: an fp32 absmax, or an fp32 scale and an fp32 zero point (fixed formats:
+        their fp16 / E8M0 / E4M3 constants; NVFP4's one fp32 tensor scale is not per block)."""
+        if self.fixed:
+            return formats.FORMAT_BLOCK_CONSTANT_BITS[self.scheme]
         return 64 if self.scheme == "zeropoint" else 32
 
     @property
@@ -215,8 +242,12 @@ def storage_bits(spec: QuantSpec, count: int, blocks: int) -> int:
 
     absmax, NF4, FP4: one fp32 absmax per block; zero-point: fp32 scale + fp32 zero point; with double
     quantization: one 8-bit code per block plus one fp32 constant per 256 blocks. The DQ offset (one fp32
-    per tensor) and the code tables (shared by every tensor) are not counted.
+    per tensor) and the code tables (shared by every tensor) are not counted. Fixed formats store whole
+    blocks (a short last block padded) plus NVFP4's fp32 tensor scale: Q4_0 4.5, Q4_1 5.0, Q8_0 8.5,
+    MXFP4 4.25, NVFP4 4.5 + 32/count bits per value.
     """
+    if spec.fixed:
+        return formats.storage_bits(spec.scheme, blocks)
     if spec.double_quant:
         constants = blocks * 8 + math.ceil(blocks / DQ_BLOCKSIZE) * 32
     else:
@@ -247,6 +278,8 @@ class QuantResult:
     absmax_codes: torch.Tensor | None = None  # uint8 per block: the double-quantized absmax
     dq_scales: torch.Tensor | None = None  # float32 per 256 blocks: second-level absmax
     dq_offset: float | None = None  # mean absmax subtracted before double quantization
+    scale_codes: torch.Tensor | None = None  # uint8 per block as stored: E8M0 exponent (mxfp4), E4M3 byte (nvfp4)
+    tensor_scale: float | None = None  # nvfp4: the fp32 tensor scale S = amax / (6·448)
     total_bits: int = field(init=False)
     code_counts: np.ndarray | None = field(default=None, repr=False)  # filled by code_histogram
 
@@ -279,6 +312,11 @@ class QuantResult:
         start = block * self.block_length
         return start, min(start + self.block_length, self.numel)
 
+    def block_of(self, index: int) -> int:
+        """The block holding value `index` of the flattened tensor (block lengths differ between formats:
+        NVFP4's block k is not Q4_0's block k)."""
+        return int(index) // self.block_length
+
     def block_levels(self, block: int) -> tuple[np.ndarray, np.ndarray]:
         """(codes, levels) the block can dequantize to, sorted by level; levels in the units of x."""
         self.block_range(block)
@@ -290,6 +328,14 @@ class QuantResult:
         if spec.scheme == "zeropoint":
             codes = np.arange(-(2 ** (spec.bits - 1)), 2 ** (spec.bits - 1))
             return codes, (codes - float(self.zero_points[block])) / scale
+        if spec.fixed:
+            codes = formats.all_codes(spec.scheme)
+            base = formats.code_levels(spec.scheme).double().numpy()
+            levels = base * scale * (self.tensor_scale or 1.0)
+            if self.zero_points is not None:
+                levels = levels + float(self.zero_points[block])
+            order = np.argsort(levels, kind="stable")
+            return codes[order], levels[order]
         order, levels, _ = _FOUR_BIT[spec.scheme]
         return order.numpy(), levels.double().numpy() * scale
 
@@ -480,7 +526,9 @@ def quantize(
 ) -> QuantResult:
     """Quantizes `x` (numpy array or torch tensor, any shape) and dequantizes it again.
 
-    scheme: "absmax", "zeropoint" (bits 2..8) or "nf4", "fp4" (4 bits; `bits` is not used).
+    scheme: "absmax", "zeropoint" (bits 2..8) or "nf4", "fp4" (4 bits; `bits` is not used), or a fixed format
+        "q4_0", "q4_1", "q8_0" (GGUF), "mxfp4", "nvfp4" (bits, blocksize and per_row are not used: see
+        playground.quant.formats; double_quant raises).
     blocksize: None = one block for the whole tensor, else one of 32, 64, …, 4096 (flattened, row-major).
     per_row: one block per row (the last dimension), as LLM.int8 does for weight rows.
     double_quant: quantize NF4/FP4's fp32 absmax values to 8 bits (QLoRA §3).
@@ -491,6 +539,21 @@ def quantize(
         raise ValueError(t("quant.err.empty"))
     shape = tuple(tensor.shape)
     flat = tensor.reshape(-1).float()
+    if spec.fixed:
+        _require_finite(flat.abs().amax().unsqueeze(0), flat)
+        out = formats.quantize_format(flat.contiguous(), scheme)
+        return QuantResult(
+            spec=spec,
+            shape=shape,
+            block_length=FORMAT_BLOCK[scheme],
+            codes=out["codes"].reshape(shape),
+            dequantized=out["dequantized"].reshape(shape),
+            scaled=out["scaled"].reshape(shape),
+            scales=out["scales"],
+            zero_points=out.get("zero_points"),
+            scale_codes=out.get("scale_codes"),
+            tensor_scale=out.get("tensor_scale"),
+        )
     if per_row:
         block_length = shape[-1] if len(shape) > 0 else 1
     else:
@@ -528,7 +591,9 @@ def quantize(
 def code_histogram(result: QuantResult) -> tuple[np.ndarray, np.ndarray]:
     """(every code the scheme has, how many values got each one); counted once per result."""
     spec = result.spec
-    if spec.scheme in QUANT_TYPES:
+    if spec.fixed:
+        codes = formats.all_codes(spec.scheme)
+    elif spec.scheme in QUANT_TYPES:
         codes = np.arange(16)
     elif spec.scheme == "absmax":
         top = 2 ** (spec.bits - 1) - 1
@@ -571,9 +636,15 @@ def metrics(x, result: QuantResult) -> dict[str, float | int | str | None]:
 
 
 def step_table(x, result: QuantResult) -> list[dict[str, float | int | str]]:
-    """Per value, the worked example: value, block constant, scaled, code, level, dequantized, error."""
+    """Per value, the worked example: value, block constant, scaled, code, level, dequantized, error.
+
+    x̂ = level · scale (absmax, NF4, FP4, Q4_0, Q8_0, MXFP4), level · scale + zero_point (Q4_1: level = code,
+    scale = d, zero_point = m), level · scale · tensor_scale (NVFP4); zero-point int-k: (code − zero_point) / scale.
+    """
     flat = as_tensor(x).reshape(-1).float()
     spec = result.spec
+    table = formats.code_levels(spec.scheme) if spec.fixed else _FOUR_BIT_TABLE.get(spec.scheme)
+    offset = 127 if spec.scheme == "q8_0" else 0  # q8_0's table starts at code -127
     rows = []
     for index, value in enumerate(flat.tolist()):
         block = index // result.block_length
@@ -587,9 +658,10 @@ def step_table(x, result: QuantResult) -> list[dict[str, float | int | str]]:
                 "block": block,
                 "scale": float(result.scales[block]),
                 "zero_point": None if result.zero_points is None else float(result.zero_points[block]),
+                "tensor_scale": result.tensor_scale,  # nvfp4: x̂ = level · scale · tensor_scale; else None
                 "scaled": float(result.scaled.reshape(-1)[index]),
                 "code": code,
-                "level": float(_FOUR_BIT_TABLE[spec.scheme][code]) if spec.scheme in _FOUR_BIT_TABLE else None,
+                "level": None if table is None else float(table[code + offset]),
                 "dequantized": dequantized,
                 "error": dequantized - value,
             }

@@ -41,6 +41,7 @@ from playground.studio.queue import FinetuneQueue
 
 
 TRAINING_FOLDER = ".training"  # inside a session folder: the adapter of the run in progress
+SHOWN = ("answers", "metrics")  # what a session keeps of its page besides its runs (the last compare)
 
 # --------------------------------------------------------------------------- sessions and runs
 
@@ -111,6 +112,7 @@ class Session:
     stop: threading.Event | None = None  # the current fine-tune's stop flag: set while one is queued or running
     job: Job | None = None  # the latest fine-tune, running or ended
     closed: bool = False
+    shown: dict[str, object] = field(default_factory=dict)  # what the page last showed besides runs (`remember`)
 
 
 class Studio:
@@ -213,6 +215,17 @@ class Studio:
     def session_count(self) -> int:
         with self._lock:
             return len(self._sessions)
+
+    def remember(self, owner: str, name: str, value) -> None:
+        """Keep what the page showed under `name` (one of `SHOWN`: the last compare's answers and metric table),
+        so a reload shows it again. One value per name, replaced by the next: bounded per session, gone with it."""
+        if name not in SHOWN:
+            raise ValueError(f"not a remembered view: {name!r} (one of {SHOWN})")
+        self.session(owner).shown[name] = value
+
+    def recall(self, owner: str, name: str):
+        """What `remember` kept under `name`, or None."""
+        return self.session(owner).shown.get(name)
 
     def runs(self, owner: str) -> list[Run]:
         return list(self.session(owner).runs.values())

@@ -46,8 +46,10 @@ EN: dict[str, str] = {
     "adapters.latency_heading": (
         "## Measured latency\n"
         "Four variants of the selected model on this server's device: the base, base + adapters, base + LoRA "
-        "unmerged and base + LoRA merged, at batch 1 and a larger batch, two sequence lengths. Each is warmed "
-        "up, then timed in turns (median and interquartile range). The numerical checks run on the same copies first."
+        "unmerged and base + LoRA merged: on a CPU at batch 1 and two sequence lengths, on a GPU also at batch 16. Each is warmed "
+        "up, then timed in turns: every repeat runs every variant of every setting, in a rotated order, so drift in the "
+        "machine hits all alike (median, interquartile range, min–max). The time budget is a limit: no pass starts that "
+        "would end past it. The numerical checks run on the same copies first."
     ),
     "adapters.budget": "Time budget (s)",
     "adapters.measure": "Check numbers & measure latency",
@@ -138,7 +140,9 @@ EN: dict[str, str] = {
     "adapters.col.iqr": "IQR ms",
     "adapters.col.range": "min–max ms",
     "adapters.col.repeats": "repeats",
-    "adapters.col.vs_base": "vs base",
+    "adapters.col.vs_base": "vs base (paired median, IQR)",
+    "adapters.col.slower_in": "slower in",
+    "adapters.col.verdict": "verdict",
     "adapters.yes": "yes",
     "adapters.no": "NO",
     # The parameter table's rows.
@@ -173,20 +177,20 @@ EN: dict[str, str] = {
     "adapters.variant.adapters": "base + adapters",
     "adapters.variant.lora_unmerged": "base + LoRA (unmerged)",
     "adapters.variant.lora_merged": "base + LoRA (merged)",
-    "adapters.plot.adapter_title": "<b>Adapter: serial</b>, after the MLP of layer {layer} ({placement})",
+    "adapters.plot.adapter_title": "<b>Adapter: serial</b><br>after the MLP of layer {layer} ({placement})",
     "adapters.plot.mlp": "MLP sublayer (frozen)<br>{d}→{d_ff}→{d}",
     "adapters.plot.skip": "skip: h",
     "adapters.plot.residual": "+ residual (the block's own)",
     "adapters.plot.adapter_trainable": (
-        "trainable per adapter: 2md + d + m = 2·{m}·{d} + {d} + {m} = <b>{count:,}</b>"
+        "trainable per adapter:<br>2md + d + m = 2·{m}·{d} + {d} + {m} = <b>{count:,}</b>"
     ),
-    "adapters.plot.adapter_note": "runs after the sublayer: extra sequential steps at inference",
-    "adapters.plot.lora_title": "<b>LoRA: parallel</b>, on {target} of layer {layer}",
+    "adapters.plot.adapter_note": "runs after the sublayer:<br>extra sequential steps at inference",
+    "adapters.plot.lora_title": "<b>LoRA: parallel</b><br>on {target} of layer {layer}",
     "adapters.plot.w0": "W0 (frozen)<br>{shape}",
     "adapters.plot.b": "B  {shape}  (init 0)",
     "adapters.plot.merged": "merged: W = W0 + ({scale})·B·A  {shape}<br>same shape as W0: no extra step",
     "adapters.plot.lora_trainable": (
-        "trainable here: r·(d_in + d_out) = {r}·({d_in} + {d_out}) = <b>{count:,}</b>"
+        "trainable here:<br>r·(d_in + d_out) = {r}·({d_in} + {d_out}) = <b>{count:,}</b>"
     ),
     "adapters.plot.lora_note": "no nonlinearity, weights only (no biases)",
     "adapters.plot.params": "params",
@@ -198,12 +202,108 @@ EN: dict[str, str] = {
     "adapters.plot.sweep_x": "rank r / bottleneck m / virtual tokens n",
     "adapters.plot.sweep_y": "trainable parameters",
     "adapters.plot.latency_title": "measured here: median forward (ms), whiskers = IQR",
-    "adapters.plot.overhead_title": "overhead vs base (%): here and LoRA paper Table 1",
+    "adapters.plot.overhead_title": "change vs base (%), whiskers = IQR of pairs:<br>here and LoRA paper Table 1",
     "adapters.plot.paper_setting": "paper {setting}",
     "adapters.plot.paper_trace": "paper: {name}",
     "adapters.plot.paper_houlsby": "Adapter (Houlsby)",
     "adapters.plot.paper_lin": "Adapter (Lin)",
     "adapters.plot.paper_note": "paper: LoRA = fine-tune, 0% by construction",
+    # The notes' examples (playground/adapters/examples.py).
+    "adapters.examples": "Examples from the notes",
+    "adapters.examples_info": "Sets every setting below to one of the study notes' examples, then counts again.",
+    "adapters.example.bottleneck_6_2_6": "Adapter 6 → 2 → 6: 2md + d + m = 32",
+    "adapters.example.bottleneck_6_2_6.note": (
+        "**The notes' bottleneck**: d = 6 down to m = 2 and back up to 6, one adapter (Pfeiffer, one layer). The "
+        "adapter rows show 2md + d + m = 2·2·6 + 6 + 2 = **32** (24 weights, 8 biases). At so small a d, LoRA's "
+        "r·(d_in + d_out) = 2·(6 + 6) = 24 is 67% of one 6 × 6 W: low rank saves only when r is much smaller than d."
+    ),
+    "adapters.example.lora_4096_r16": "LoRA d = 4096, r = 16: 131,072 = 0.78% of one W",
+    "adapters.example.lora_4096_r16.note": (
+        "**The notes' arithmetic**: one 4096 × 4096 W has 16,777,216 parameters; LoRA with r = 16 trains A "
+        "(16 × 4096) and B (4096 × 16): 16·(4096 + 4096) = **131,072 = 0.78% of that W**. On q and v of all 32 "
+        "layers of this 7B-class shape that is 8,388,608 trainable, 0.13% of the whole model: only some layers "
+        "get A and B, so the share of the model is smaller still."
+    ),
+    "adapters.example.lora_768_r4": "LoRA(768, 768, rank 4), the notes' code: 6,144",
+    "adapters.example.lora_768_r4.note": (
+        "**The notes' code example** LoRA(768, 768, rank = 4): 4·(768 + 768) = **6,144** trainable beside a "
+        "768 × 768 W of 589,824, that is 1.04% of it; here on q and v of a 12-layer BERT-base-sized shape."
+    ),
+    "adapters.example.houlsby_smollm2": "Houlsby placement on SmolLM2: two adapters per layer, m = d/16",
+    "adapters.example.houlsby_smollm2.note": (
+        "**Houlsby's placement**: one adapter after attention and one after the MLP in every block, m = d/16 = 36 "
+        "(AdapterHub's reduction factor 16). Each is 2·36·576 + 576 + 36 = **42,084**; 60 of them are 2,525,040, "
+        "1.88% of SmolLM2. Pfeiffer's placement (after the MLP only) halves it."
+    ),
+    "adapters.example.prompt_smollm2": "Prompt tuning: 20 virtual tokens × 576",
+    "adapters.example.prompt_smollm2.note": (
+        "**Prompt tuning** leaves the model untouched and trains n virtual token embeddings in front of the "
+        "input: n·d = 20·576 = **11,520**, 0.0086% of SmolLM2, the fewest of the three methods."
+    ),
+    # A setting that cannot be counted (half typed, say): one line above the figures, which keep the last good state.
+    "adapters.notice": "⚠️ **{message}**. The figures below still show the last settings that could be counted.",
+    # The LoRA share of one W, beside the share of the model (above the parameter table).
+    "adapters.share.lora_one": (
+        "**LoRA on one W ({module})**: r·(d_in + d_out) = {r}·({d_in} + {d_out}) = **{count:,}** parameters "
+        "beside a {d_out} × {d_in} W of {weights:,}: **{share} of one W**, {share_model} of the whole model "
+        "for this module in all {layers} layers."
+    ),
+    "adapters.share.lora_all": (
+        "All targeted W ({modules}) in {layers} layers: {trainable:,} trainable = {share_w} of those weights, "
+        "**{share_model} of the whole model** ({base:,} parameters)."
+    ),
+    "adapters.share.adapter": (
+        "**Adapters ({placement})**: 2md + d + m = {per:,} per adapter, {total:,} in all = **{share_model} of the "
+        "whole model**."
+    ),
+    "adapters.share.prompt": "**Prompt tuning**: n·d = {total:,} = **{share_model} of the whole model**.",
+    "adapters.col.share_of_w": "% of one W",
+    # Show the code (playground/adapters/snippet.py): the accordion and the snippet's comments.
+    "adapters.code_heading": "Show the code: these settings in peft and torch",
+    "adapters.code_label": "Python",
+    "adapters.code.meta": "shapes only, on the meta device: nothing allocated, enough to count",
+    "adapters.code.tiny": "tiny/llama: a random 2-layer model, so its config is all there is to it",
+    "adapters.code.fresh": "a fresh base model each time",
+    "adapters.code.hub_original": "the bundled copy's original on the Hub (bf16); a fresh model each time",
+    "adapters.code.trainable": "what trains: the parameters with requires_grad",
+    "adapters.code.lora": "peft's own, the same count as the table",
+    "adapters.code.prompt": "Prompt tuning: peft's PromptTuningConfig",
+    "adapters.code.adapter": (
+        "Bottleneck adapter ({placement}): peft has no serial adapter (the AdapterHub adapters library has), so "
+        "here it is in plain torch"
+    ),
+    "adapters.code.serial": "serial: runs after the sublayer",
+    "adapters.paths_adapter_label": "Adapter path",
+    "adapters.paths_lora_label": "LoRA path",
+    # The latency verdicts (playground/adapters/latency.py: compare_timings).
+    "adapters.verdict.reference": "reference",
+    "adapters.verdict.same": "no measurable difference",
+    "adapters.verdict.slower": "slower by {change:.1f}%",
+    "adapters.verdict.faster": "faster by {change:.1f}%",
+    "adapters.verdict.too_few": "too few repeats to tell ({pairs} of at least {needed})",
+    "adapters.verdict.evidence": "slower in {slower} of {pairs} repeats; paired change IQR {low:+.1f}…{high:+.1f}%",
+    "adapters.verdict.heading": "### What this run can tell",
+    "adapters.verdict.setting": "**batch {batch} × {seq} tokens**: {verdicts}",
+    "adapters.verdict.item": "{variant}: {verdict}",
+    "adapters.verdict.none": "No setting was measured within the budget: give it more seconds.",
+    "adapters.verdict.rule": (
+        "Every repeat times each variant next to the base, so each repeat gives one paired change "
+        "(variant ÷ base − 1). A difference counts only when the variant was slower (or faster) in so many "
+        "repeats that chance is ruled out (sign test, p < 0.01); the percentage is the median paired change. "
+        "Otherwise: no measurable difference."
+    ),
+    "adapters.latency_explain": (
+        "**When the notes' effect shows.** An adapter adds layers that run one after another: two small matrix "
+        "products and a nonlinearity after each sublayer it follows (60 more sequential steps in SmolLM2's 30 "
+        "blocks with Houlsby's placement). That cost is fixed per step, so it is visible where the base's own "
+        "work is small: **batch 1, short sequences, and a GPU**, whose fast matrix products leave the extra "
+        "sequential steps a large share. The LoRA paper measured +20–30% at batch 1 × 128 tokens and +2–3% at "
+        "batch 32 × 512 (table below). On a CPU the base's arithmetic dominates and the difference may be within "
+        "the noise; then this page says so. LoRA unmerged adds two thin products beside each adapted W "
+        "(parallel, no nonlinearity). **Merged LoRA** is W = W0 + (α/r)·B·A, a weight of W0's shape: the same "
+        "computation as the base, so **zero extra latency by construction**; any difference measured for it is noise."
+    ),
+    "adapters.lat.budget_reached": "the {budget:.0f} s budget ended the repeats",
 }
 
 KO: dict[str, str] = {
@@ -249,8 +349,10 @@ KO: dict[str, str] = {
     "adapters.latency_heading": (
         "## 측정한 지연 시간(latency)\n"
         "선택한 모델의 네 가지 변형을 이 서버의 장치에서 실행합니다: 베이스, 베이스 + 어댑터, 베이스 + LoRA "
-        "(병합 전), 베이스 + LoRA (병합). 배치 1과 더 큰 배치, 두 가지 시퀀스 길이로 잽니다. 각 변형을 먼저 "
-        "워밍업한 뒤 번갈아 가며 시간을 잽니다 (중앙값과 사분위 범위). 수치 검사는 같은 복사본으로 먼저 실행됩니다."
+        "(병합 전), 베이스 + LoRA (병합). CPU에서는 배치 1과 두 가지 시퀀스 길이로, GPU에서는 배치 16도 잽니다. 각 변형을 먼저 "
+        "워밍업한 뒤 번갈아 가며 시간을 잽니다: 반복마다 모든 설정의 모든 변형을 순서를 돌려 가며 실행하므로, 기계 상태의 "
+        "변화가 모든 변형에 똑같이 미칩니다 (중앙값, 사분위 범위, 최소–최대). 시간 예산은 상한입니다: 예산을 넘겨 끝날 "
+        "순전파는 시작하지 않습니다. 수치 검사는 같은 복사본으로 먼저 실행됩니다."
     ),
     "adapters.budget": "시간 예산 (s)",
     "adapters.measure": "수치 검사 & 지연 시간 측정",
@@ -339,7 +441,9 @@ KO: dict[str, str] = {
     "adapters.col.iqr": "IQR ms",
     "adapters.col.range": "최소–최대 ms",
     "adapters.col.repeats": "반복 횟수",
-    "adapters.col.vs_base": "베이스 대비",
+    "adapters.col.vs_base": "베이스 대비 (짝지은 중앙값, IQR)",
+    "adapters.col.slower_in": "더 느린 반복",
+    "adapters.col.verdict": "판정",
     "adapters.yes": "예",
     "adapters.no": "아니요",
     "adapters.row.adapter": "어댑터 ({placement})",
@@ -371,20 +475,20 @@ KO: dict[str, str] = {
     "adapters.variant.adapters": "베이스 + 어댑터",
     "adapters.variant.lora_unmerged": "베이스 + LoRA (병합 전)",
     "adapters.variant.lora_merged": "베이스 + LoRA (병합)",
-    "adapters.plot.adapter_title": "<b>어댑터: 직렬</b>, 레이어 {layer}의 MLP 뒤 ({placement})",
+    "adapters.plot.adapter_title": "<b>어댑터: 직렬</b><br>레이어 {layer}의 MLP 뒤 ({placement})",
     "adapters.plot.mlp": "MLP 서브레이어 (고정)<br>{d}→{d_ff}→{d}",
     "adapters.plot.skip": "잔차 연결(skip): h",
     "adapters.plot.residual": "+ 잔차 연결 (블록 자체의 것)",
     "adapters.plot.adapter_trainable": (
-        "어댑터 하나의 학습 가능한 파라미터: 2md + d + m = 2·{m}·{d} + {d} + {m} = <b>{count:,}</b>"
+        "어댑터 하나의 학습 가능한 파라미터:<br>2md + d + m = 2·{m}·{d} + {d} + {m} = <b>{count:,}</b>"
     ),
-    "adapters.plot.adapter_note": "서브레이어 뒤에서 실행: 추론할 때 순차 단계가 늘어남",
-    "adapters.plot.lora_title": "<b>LoRA: 병렬</b>, 레이어 {layer}의 {target}에 적용",
+    "adapters.plot.adapter_note": "서브레이어 뒤에서 실행:<br>추론할 때 순차 단계가 늘어남",
+    "adapters.plot.lora_title": "<b>LoRA: 병렬</b><br>레이어 {layer}의 {target}에 적용",
     "adapters.plot.w0": "W0 (고정)<br>{shape}",
     "adapters.plot.b": "B  {shape}  (0으로 초기화)",
     "adapters.plot.merged": "병합: W = W0 + ({scale})·B·A  {shape}<br>W0와 shape가 같음: 추가 단계 없음",
     "adapters.plot.lora_trainable": (
-        "여기서 학습 가능한 파라미터: r·(d_in + d_out) = {r}·({d_in} + {d_out}) = <b>{count:,}</b>"
+        "여기서 학습 가능한 파라미터:<br>r·(d_in + d_out) = {r}·({d_in} + {d_out}) = <b>{count:,}</b>"
     ),
     "adapters.plot.lora_note": "비선형 함수 없음, 가중치만 (바이어스 없음)",
     "adapters.plot.params": "파라미터",
@@ -396,10 +500,99 @@ KO: dict[str, str] = {
     "adapters.plot.sweep_x": "랭크 r / bottleneck m / 가상 토큰 수 n",
     "adapters.plot.sweep_y": "학습 가능한 파라미터 수",
     "adapters.plot.latency_title": "여기서 측정: 순전파 중앙값 (ms), 수염 = IQR",
-    "adapters.plot.overhead_title": "베이스 대비 오버헤드 (%): 여기와 LoRA 논문 표 1",
+    "adapters.plot.overhead_title": "베이스 대비 변화 (%), 수염 = 짝의 IQR:<br>여기와 LoRA 논문 표 1",
     "adapters.plot.paper_setting": "논문 {setting}",
     "adapters.plot.paper_trace": "논문: {name}",
     "adapters.plot.paper_houlsby": "어댑터 (Houlsby)",
     "adapters.plot.paper_lin": "어댑터 (Lin)",
     "adapters.plot.paper_note": "논문: LoRA = 파인튜닝, 정의상 0%",
+    "adapters.examples": "노트의 예시",
+    "adapters.examples_info": "아래의 모든 설정을 학습 노트의 예시 하나로 바꾸고 다시 셉니다.",
+    "adapters.example.bottleneck_6_2_6": "어댑터 6 → 2 → 6: 2md + d + m = 32",
+    "adapters.example.bottleneck_6_2_6.note": (
+        "**노트의 bottleneck 구조**: d = 6을 m = 2로 줄였다가 다시 6으로 늘리는 어댑터 하나 (Pfeiffer, 레이어 1개). "
+        "어댑터 행에 2md + d + m = 2·2·6 + 6 + 2 = **32** (가중치 24개, 바이어스 8개)가 나옵니다. d가 이렇게 작으면 "
+        "LoRA의 r·(d_in + d_out) = 2·(6 + 6) = 24는 6 × 6 W 하나의 67%입니다: 저랭크는 r이 d보다 훨씬 작을 때만 줄여 줍니다."
+    ),
+    "adapters.example.lora_4096_r16": "LoRA d = 4096, r = 16: 131,072 = W 하나의 0.78%",
+    "adapters.example.lora_4096_r16.note": (
+        "**노트의 계산**: 4096 × 4096 W 하나는 파라미터 16,777,216개입니다. r = 16인 LoRA는 A (16 × 4096)와 "
+        "B (4096 × 16)를 학습합니다: 16·(4096 + 4096) = **131,072 = 그 W의 0.78%**. 이 7B급 shape의 32개 레이어 모두의 "
+        "q와 v에 붙이면 학습 가능한 파라미터는 8,388,608개, 모델 전체의 0.13%입니다: 모든 레이어에 A, B를 추가하는 것이 "
+        "아니라서 모델 대비로는 더 줄어듭니다."
+    ),
+    "adapters.example.lora_768_r4": "LoRA(768, 768, rank 4), 노트의 코드: 6,144",
+    "adapters.example.lora_768_r4.note": (
+        "**노트의 코드 예시** LoRA(768, 768, rank = 4): 4·(768 + 768) = **6,144**개를 768 × 768 W (589,824개) 옆에서 "
+        "학습합니다. W의 1.04%입니다. 여기서는 12개 레이어의 BERT-base 크기 shape에서 q와 v에 붙였습니다."
+    ),
+    "adapters.example.houlsby_smollm2": "SmolLM2에 Houlsby 배치: 레이어마다 어댑터 2개, m = d/16",
+    "adapters.example.houlsby_smollm2.note": (
+        "**Houlsby의 삽입 위치**: 모든 블록에서 어텐션 뒤와 MLP 뒤에 어댑터를 하나씩, m = d/16 = 36 (AdapterHub의 "
+        "축소 비율 16). 어댑터 하나는 2·36·576 + 576 + 36 = **42,084**개, 60개면 2,525,040개로 SmolLM2의 1.88%입니다. "
+        "Pfeiffer 배치(MLP 뒤에만)는 그 절반입니다."
+    ),
+    "adapters.example.prompt_smollm2": "프롬프트 튜닝: 가상 토큰 20개 × 576",
+    "adapters.example.prompt_smollm2.note": (
+        "**프롬프트 튜닝**은 모델을 그대로 두고 입력 앞에 붙는 가상 토큰 임베딩 n개만 학습합니다: n·d = 20·576 = "
+        "**11,520**개, SmolLM2의 0.0086%로 세 방법 중 가장 적습니다."
+    ),
+    "adapters.notice": "⚠️ **{message}**. 아래 그림과 표는 마지막으로 셀 수 있었던 설정을 그대로 보여 줍니다.",
+    "adapters.share.lora_one": (
+        "**W 하나에 붙인 LoRA ({module})**: r·(d_in + d_out) = {r}·({d_in} + {d_out}) = **{count:,}**개의 파라미터가 "
+        "파라미터 {weights:,}개인 {d_out} × {d_in} W 옆에 붙습니다: **W 하나의 {share}**, 이 모듈을 {layers}개 레이어 "
+        "모두에 붙이면 모델 전체의 {share_model}입니다."
+    ),
+    "adapters.share.lora_all": (
+        "대상 W 전체 ({modules}), 레이어 {layers}개: 학습 가능한 파라미터 {trainable:,}개 = 그 가중치들의 {share_w}, "
+        "**모델 전체의 {share_model}** (파라미터 {base:,}개)."
+    ),
+    "adapters.share.adapter": (
+        "**어댑터 ({placement})**: 어댑터 하나에 2md + d + m = {per:,}개, 모두 {total:,}개 = **모델 전체의 "
+        "{share_model}**."
+    ),
+    "adapters.share.prompt": "**프롬프트 튜닝**: n·d = {total:,}개 = **모델 전체의 {share_model}**.",
+    "adapters.col.share_of_w": "W 하나 대비 %",
+    "adapters.code_heading": "코드 보기: 이 설정을 peft와 torch로",
+    "adapters.code_label": "파이썬 코드",
+    "adapters.code.meta": "shape만, meta 장치에서: 메모리를 잡지 않고 개수만 셉니다",
+    "adapters.code.tiny": "tiny/llama: 무작위 가중치의 2레이어 모델이라 config가 전부입니다",
+    "adapters.code.fresh": "매번 새 베이스 모델",
+    "adapters.code.hub_original": "번들 사본의 Hub 원본 (bf16), 매번 새 모델",
+    "adapters.code.trainable": "학습되는 것: requires_grad인 파라미터",
+    "adapters.code.lora": "peft 자체 구현, 표와 같은 개수",
+    "adapters.code.prompt": "프롬프트 튜닝: peft의 PromptTuningConfig",
+    "adapters.code.adapter": (
+        "Bottleneck 어댑터 ({placement}): peft에는 직렬 어댑터가 없어서 (AdapterHub의 adapters 라이브러리에는 있음) "
+        "순수 torch로 씁니다"
+    ),
+    "adapters.code.serial": "직렬: 서브레이어 뒤에서 실행",
+    "adapters.paths_adapter_label": "어댑터 경로",
+    "adapters.paths_lora_label": "LoRA 경로",
+    "adapters.verdict.reference": "기준",
+    "adapters.verdict.same": "측정 가능한 차이 없음",
+    "adapters.verdict.slower": "{change:.1f}% 느림",
+    "adapters.verdict.faster": "{change:.1f}% 빠름",
+    "adapters.verdict.too_few": "반복이 너무 적어 판단 불가 ({pairs}회, 최소 {needed}회 필요)",
+    "adapters.verdict.evidence": "반복 {pairs}회 중 {slower}회 더 느림; 짝지은 변화의 IQR {low:+.1f}…{high:+.1f}%",
+    "adapters.verdict.heading": "### 이번 측정으로 말할 수 있는 것",
+    "adapters.verdict.setting": "**배치 {batch} × 토큰 {seq}개**: {verdicts}",
+    "adapters.verdict.item": "{variant}: {verdict}",
+    "adapters.verdict.none": "예산 안에 측정한 설정이 없습니다: 시간을 더 주세요.",
+    "adapters.verdict.rule": (
+        "반복마다 각 변형을 베이스 바로 옆에서 재므로, 반복 하나가 짝지은 변화(변형 ÷ 베이스 − 1) 하나를 줍니다. "
+        "변형이 우연으로 볼 수 없을 만큼 많은 반복에서 더 느리거나(빠르거나) 했을 때만 차이로 봅니다 (부호 검정, "
+        "p < 0.01). 백분율은 짝지은 변화의 중앙값입니다. 그렇지 않으면 측정 가능한 차이 없음입니다."
+    ),
+    "adapters.latency_explain": (
+        "**노트가 말하는 효과가 보이는 때.** 어댑터는 차례로 실행되는 레이어를 추가합니다: 뒤따르는 서브레이어마다 작은 "
+        "행렬곱 두 번과 비선형 함수 (Houlsby 배치면 SmolLM2의 30개 블록에 순차 단계 60개가 늘어남). 이 비용은 단계마다 "
+        "거의 일정해서, 베이스 자체의 연산이 작을 때 잘 보입니다: **배치 1, 짧은 시퀀스, 그리고 GPU**. GPU에서는 큰 "
+        "행렬곱이 빨라서 늘어난 순차 단계의 몫이 커집니다. LoRA 논문은 배치 1 × 토큰 128개에서 +20–30%, 배치 32 × 512에서 "
+        "+2–3%를 쟀습니다 (아래 표). CPU에서는 베이스의 연산이 대부분이라 차이가 잡음 안에 묻힐 수 있고, 그러면 이 "
+        "페이지가 그렇게 말합니다. 병합 전 LoRA는 대상 W마다 얇은 행렬곱 두 개를 옆에 더합니다 (병렬, 비선형 함수 없음). "
+        "**병합한 LoRA**는 W = W0 + (α/r)·B·A, W0와 shape가 같은 가중치라 베이스와 똑같은 연산입니다: **구조상 추가 "
+        "지연이 0**이고, 여기서 잰 차이는 모두 잡음입니다."
+    ),
+    "adapters.lat.budget_reached": "{budget:.0f}초 예산에 닿아 반복을 멈춤",
 }

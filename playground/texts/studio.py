@@ -9,7 +9,7 @@ EN: dict[str, str] = {
     "studio.intro": (
         "Fine-tune the model with **QLoRA**: its weights stay frozen in 4 bits (NF4 or FP4), and small LoRA "
         "matrices are trained on top. Pick a preset and a dataset, check the memory estimate, start, and watch "
-        "the loss fall. Then compare answers from the full-precision model, the 4-bit base and the 4-bit base + "
+        "the loss fall. Then compare answers from the model as loaded, the 4-bit base and the 4-bit base + "
         "your adapter: what quantization cost, and what the adapter won back."
     ),
     "studio.settings": "### Settings",
@@ -18,6 +18,33 @@ EN: dict[str, str] = {
     "studio.preset.quick": "quick",
     "studio.preset.workshop-gpu": "workshop-gpu",
     "studio.preset.thorough": "thorough",
+    "studio.preset_too_long.quick": "quick — too long for this server (≈{seconds} s > {cap} s)",
+    "studio.preset_too_long.workshop-gpu": "workshop-gpu — too long for this server (≈{seconds} s > {cap} s)",
+    "studio.preset_too_long.thorough": "thorough — too long for this server (≈{seconds} s > {cap} s)",
+    "studio.examples": "Examples from the notes and the paper",
+    "studio.examples_info": "Each button sets the quantization and LoRA settings above; the estimate follows.",
+    "studio.example.notes-qv-r16": "Notes: r = 16 on q, v (NF4 + double quantization)",
+    "studio.example.paper-all-linear": "QLoRA paper: r = 64 on every linear layer, α = 16 (NF4 + DQ)",
+    "studio.example.fp4-no-dq": "FP4 without double quantization (to compare with NF4 + DQ)",
+    "studio.code": "Show the code",
+    "studio.code_info": (
+        "The same run in a few lines of transformers + peft + bitsandbytes, for the settings on the left "
+        "(updated as they change). Copy it and run it anywhere."
+    ),
+    "studio.code_label": "QLoRA with these settings",
+    "studio.paper": "Memory arithmetic from the paper",
+    "studio.paper_size": "Model size (LLaMA)",
+    "studio.paper.text": (
+        "**LLaMA {name}: {params} B parameters.** Computed by the same memory model as the estimate above.\n\n"
+        "| what | memory |\n|---|---:|\n"
+        "| 16-bit full fine-tune: weights 2 + gradients 2 + Adam 8 = 12 bytes per parameter | **{full} GB** |\n"
+        "| 4-bit weights, constants per 64 weights in float32: 4 + 32/64 = {plain_bits} bits | {weights_plain} GB |\n"
+        "| with double quantization: 4 + 8/64 + 32/(64·256) = {dq_bits} bits | {weights} GB |\n"
+        "| saved by double quantization | {saving} GB |\n"
+        "| LoRA r = {rank} on {targets}: {lora_params} parameters, + gradients + AdamW | {lora} GB |\n"
+        "| **QLoRA: 4-bit weights with DQ + LoRA** (activations not counted) | **{qlora} GB** (1/{ratio}) |\n\n"
+        "The paper: a 65B model needs more than 780 GB to fine-tune in 16 bits, and less than 48 GB with QLoRA."
+    ),
     "studio.source": "Data",
     "studio.source.builtin": "Built-in dataset",
     "studio.source.upload": "Upload JSONL / CSV",
@@ -60,8 +87,10 @@ EN: dict[str, str] = {
     "studio.summary": "Run summary",
     "studio.compare": "### Compare",
     "studio.compare_info": (
-        "Same prompts, same decoding (greedy unless the temperature is above 0): full precision, the 4-bit base, "
-        "and the 4-bit base with the adapter you pick."
+        "Same prompts, same decoding (greedy unless the temperature is above 0): the model as loaded, its 4-bit "
+        "base, and the 4-bit base with the adapter you pick. Offline the model is the bundled copy, float32 "
+        "dequantized from a Q4_1 GGUF: its weights already carry 4-bit rounding, so it is not full precision; "
+        "online it is the Hub's bf16 original. Each column is named by what it is."
     ),
     "studio.run": "Adapter",
     "studio.no_adapter": "none (no adapter)",
@@ -76,10 +105,19 @@ EN: dict[str, str] = {
     "studio.metrics": "Held-out metric",
     "studio.export": "Download adapter (.zip, peft format)",
     "studio.export_button": "Prepare download",
+    # the model pickers' labels (models.model_label): what each model's weights are
+    "studio.model_choice.bundled": "{model_id} · bundled {format} GGUF, dequantized (not full precision)",
+    "studio.model_choice.tiny": "{model_id} · random 2-layer model (tests, quick tries)",
+    "studio.model_choice.smollm": "{model_id} · Hub original (bf16)",
+    "studio.model_choice.hub": "{model_id} · from the Hub",
+    # the compare view's columns, named by what each model is
+    "studio.col.full.bundled": "fp32 from {format} GGUF",
+    "studio.col.full.smollm": "Hub original (bf16→fp32)",
+    "studio.col.full.hub": "Hub original (→fp32)",
+    "studio.col.full.tiny": "random fp32 (tiny)",
+    "studio.col.base.quant": "4-bit base ({quant})",
+    "studio.col.lora.quant": "4-bit + LoRA ({quant})",
     "studio.col.prompt": "prompt",
-    "studio.col.full": "full precision",
-    "studio.col.base": "4-bit base",
-    "studio.col.lora": "4-bit + LoRA",
     "studio.col.metric": "metric",
     # the estimate before a run (studio_tab.estimate_markdown)
     "studio.est.fits": "fits",
@@ -91,25 +129,27 @@ EN: dict[str, str] = {
     "studio.est.keep": "activations kept for backward (fastest)",
     "studio.est.text": (
         "**{params} trainable LoRA parameters** ({percent} % of the model) · training time about **{seconds} s** "
-        "on {device} (plus loading and evaluation) · the run {verdict} · {notes}\n\n| part | MiB |\n|---|---:|\n{rows}"
+        "on {device} (plus loading and evaluation) · **estimated peak of this run: {run} MiB** (what the progress "
+        "line measures while it trains) · the run {verdict} · {notes}\n\n| part | MiB |\n|---|---:|\n{rows}"
     ),
     # memory parts and the memory summary (finetune/memory.py)
     "studio.mem.weights": "4-bit weights + unquantized layers",
     "studio.mem.lora": "LoRA parameters + gradients",
     "studio.mem.adamw": "AdamW state",
     "studio.mem.activations": "activations",
-    "studio.mem.overhead": "runtime overhead",
-    "studio.mem.total": "total",
+    "studio.mem.run": "estimated peak of this run",
+    "studio.mem.overhead": "runtime overhead (interpreter and libraries, not part of the run)",
+    "studio.mem.total": "total for the fit check",
     "studio.mem.available": "available on {device}",
     "studio.mem.summary": (
-        "estimated {total} GiB of {available} GiB available on {device} (weights {weights}, activations "
-        "{activations}, LoRA + AdamW {lora} GiB)"
+        "estimated peak of this run {run} GiB (weights {weights}, activations {activations}, LoRA + AdamW {lora} "
+        "GiB); with {overhead} GiB runtime overhead {total} GiB of {available} GiB available on {device}"
     ),
     # the progress line (studio_tab._account)
     "studio.line.start": "loaded · {message} · about {seconds} s of training · {estimate}",
     "studio.line.step": (
-        "step {step}/{total} · loss {loss} · ETA {eta} s · {tokens_per_s} tokens/s · peak memory {peak} MiB · "
-        "{trainable} trainable parameters"
+        "step {step}/{total} · loss {loss} · ETA {eta} s · {tokens_per_s} tokens/s · measured peak of this run "
+        "{peak} MiB (estimated {estimated} MiB) · {trainable} trainable parameters"
     ),
     "studio.line.eval": "held-out loss {loss} at step {step}{metric}",
     "studio.line.eval_metric": " · metric {metric}",
@@ -268,7 +308,7 @@ KO: dict[str, str] = {
     "studio.intro": (
         "**QLoRA**로 모델을 파인튜닝합니다. 모델의 가중치는 4비트(NF4 또는 FP4)로 양자화된 채 고정되고, 그 위에 얹은 "
         "작은 LoRA 행렬만 학습합니다. 프리셋과 데이터셋을 고르고, 메모리 추정치를 확인한 뒤 시작해서 손실이 줄어드는 것을 "
-        "지켜보세요. 그다음 전체 정밀도(full precision) 모델, 4비트 베이스, 4비트 베이스 + 여러분의 어댑터가 내놓는 답을 "
+        "지켜보세요. 그다음 불러온 모델 그대로, 4비트 베이스, 4비트 베이스 + 여러분의 어댑터가 내놓는 답을 "
         "비교해 보세요. 양자화로 무엇을 잃었고, 어댑터가 무엇을 되찾았는지 보입니다."
     ),
     "studio.settings": "### 설정",
@@ -277,6 +317,33 @@ KO: dict[str, str] = {
     "studio.preset.quick": "quick(빠르게)",
     "studio.preset.workshop-gpu": "workshop-gpu(워크숍 GPU)",
     "studio.preset.thorough": "thorough(꼼꼼하게)",
+    "studio.preset_too_long.quick": "quick(빠르게) — 이 서버에서는 너무 오래 걸림 (≈{seconds} s > {cap} s)",
+    "studio.preset_too_long.workshop-gpu": "workshop-gpu(워크숍 GPU) — 이 서버에서는 너무 오래 걸림 (≈{seconds} s > {cap} s)",
+    "studio.preset_too_long.thorough": "thorough(꼼꼼하게) — 이 서버에서는 너무 오래 걸림 (≈{seconds} s > {cap} s)",
+    "studio.examples": "노트와 논문의 예제",
+    "studio.examples_info": "버튼마다 위의 양자화와 LoRA 설정을 바꿉니다. 추정치도 함께 바뀝니다.",
+    "studio.example.notes-qv-r16": "노트: q, v에 r = 16 (NF4 + 이중 양자화)",
+    "studio.example.paper-all-linear": "QLoRA 논문: 모든 선형 레이어에 r = 64, α = 16 (NF4 + 이중 양자화)",
+    "studio.example.fp4-no-dq": "이중 양자화 없는 FP4 (NF4 + 이중 양자화와 비교용)",
+    "studio.code": "코드 보기",
+    "studio.code_info": (
+        "같은 실행을 transformers + peft + bitsandbytes 몇 줄로 쓴 코드입니다. 왼쪽 설정을 따르고, 설정이 바뀌면 "
+        "함께 바뀝니다. 복사해서 어디서나 실행할 수 있습니다."
+    ),
+    "studio.code_label": "이 설정의 QLoRA 코드",
+    "studio.paper": "논문의 메모리 계산",
+    "studio.paper_size": "모델 크기 (LLaMA)",
+    "studio.paper.text": (
+        "**LLaMA {name}: 파라미터 {params} B개.** 위의 추정치와 같은 메모리 모델로 계산합니다.\n\n"
+        "| 항목 | 메모리 |\n|---|---:|\n"
+        "| 16비트 전체 파인튜닝: 가중치 2 + 그래디언트 2 + Adam 8 = 파라미터당 12바이트 | **{full} GB** |\n"
+        "| 4비트 가중치, 가중치 64개마다 float32 상수: 4 + 32/64 = {plain_bits}비트 | {weights_plain} GB |\n"
+        "| 이중 양자화 적용: 4 + 8/64 + 32/(64·256) = {dq_bits}비트 | {weights} GB |\n"
+        "| 이중 양자화로 절약한 메모리 | {saving} GB |\n"
+        "| {targets}에 LoRA r = {rank}: 파라미터 {lora_params}개, + 그래디언트 + AdamW | {lora} GB |\n"
+        "| **QLoRA: 이중 양자화한 4비트 가중치 + LoRA** (활성화 값 제외) | **{qlora} GB** (1/{ratio}) |\n\n"
+        "논문: 65B 모델을 16비트로 파인튜닝하려면 780 GB 넘게 필요하지만, QLoRA로는 48 GB 미만이면 됩니다."
+    ),
     "studio.source": "데이터",
     "studio.source.builtin": "내장 데이터셋",
     "studio.source.upload": "JSONL / CSV 업로드",
@@ -319,8 +386,10 @@ KO: dict[str, str] = {
     "studio.summary": "실행 요약",
     "studio.compare": "### 비교",
     "studio.compare_info": (
-        "같은 프롬프트, 같은 디코딩(temperature가 0보다 크지 않으면 greedy): 전체 정밀도, 4비트 베이스, "
-        "그리고 고른 어댑터를 붙인 4비트 베이스."
+        "같은 프롬프트, 같은 디코딩(temperature가 0보다 크지 않으면 greedy): 불러온 모델 그대로, 그 4비트 베이스, "
+        "그리고 고른 어댑터를 붙인 4비트 베이스. 오프라인에서는 번들 모델, 즉 Q4_1 GGUF를 float32로 역양자화한 "
+        "가중치입니다. 이미 4비트 반올림이 들어 있으므로 전체 정밀도가 아닙니다. 온라인에서는 Hub의 bf16 원본입니다. "
+        "열 이름이 각 모델이 무엇인지 알려 줍니다."
     ),
     "studio.run": "어댑터",
     "studio.no_adapter": "없음 (어댑터 없음)",
@@ -335,10 +404,19 @@ KO: dict[str, str] = {
     "studio.metrics": "평가용(held-out) 지표",
     "studio.export": "어댑터 다운로드 (.zip, peft 형식)",
     "studio.export_button": "다운로드 준비",
+    # the model pickers' labels (models.model_label): what each model's weights are
+    "studio.model_choice.bundled": "{model_id} · 번들 {format} GGUF 역양자화(전체 정밀도 아님)",
+    "studio.model_choice.tiny": "{model_id} · 무작위 2층 모델(테스트, 빠른 실행용)",
+    "studio.model_choice.smollm": "{model_id} · Hub 원본(bf16)",
+    "studio.model_choice.hub": "{model_id} · Hub에서 불러옴",
+    # the compare view's columns, named by what each model is
+    "studio.col.full.bundled": "{format} GGUF에서 복원한 fp32",
+    "studio.col.full.smollm": "Hub 원본(bf16→fp32)",
+    "studio.col.full.hub": "Hub 원본(→fp32)",
+    "studio.col.full.tiny": "무작위 fp32(tiny)",
+    "studio.col.base.quant": "4비트 베이스({quant})",
+    "studio.col.lora.quant": "4비트 + LoRA({quant})",
     "studio.col.prompt": "프롬프트",
-    "studio.col.full": "전체 정밀도",
-    "studio.col.base": "4비트 베이스",
-    "studio.col.lora": "4비트 + LoRA",
     "studio.col.metric": "지표",
     # the estimate before a run (studio_tab.estimate_markdown)
     "studio.est.fits": "메모리에 들어갑니다",
@@ -350,25 +428,27 @@ KO: dict[str, str] = {
     "studio.est.keep": "역전파용 활성화 값 보관 (가장 빠름)",
     "studio.est.text": (
         "**학습 가능한 LoRA 파라미터 {params}개** (모델의 {percent} %) · {device}에서 학습 시간 약 **{seconds} s** "
-        "(로딩과 평가 시간은 별도) · 이 실행은 {verdict} · {notes}\n\n| 구성 요소 | MiB |\n|---|---:|\n{rows}"
+        "(로딩과 평가 시간은 별도) · **이 실행의 최대 메모리 추정치: {run} MiB** (학습 중 진행 상황 줄이 재는 값) · "
+        "이 실행은 {verdict} · {notes}\n\n| 구성 요소 | MiB |\n|---|---:|\n{rows}"
     ),
     # memory parts and the memory summary (finetune/memory.py)
     "studio.mem.weights": "4비트 가중치 + 양자화하지 않은 레이어",
     "studio.mem.lora": "LoRA 파라미터 + 그래디언트",
     "studio.mem.adamw": "AdamW 상태",
     "studio.mem.activations": "활성화 값",
-    "studio.mem.overhead": "런타임 오버헤드",
-    "studio.mem.total": "합계",
+    "studio.mem.run": "이 실행의 최대 메모리 추정치",
+    "studio.mem.overhead": "런타임 오버헤드(인터프리터와 라이브러리, 실행 자체가 아님)",
+    "studio.mem.total": "메모리 확인용 합계",
     "studio.mem.available": "{device}에서 사용 가능",
     "studio.mem.summary": (
-        "{device}에서 사용 가능한 {available} GiB 중 {total} GiB로 추정 (가중치 {weights}, 활성화 값 "
-        "{activations}, LoRA + AdamW {lora} GiB)"
+        "이 실행의 최대 메모리 추정치 {run} GiB (가중치 {weights}, 활성화 값 {activations}, LoRA + AdamW {lora} "
+        "GiB); 런타임 오버헤드 {overhead} GiB를 더하면 {device}에서 사용 가능한 {available} GiB 중 {total} GiB"
     ),
     # the progress line (studio_tab._account)
     "studio.line.start": "로딩 완료 · {message} · 학습 약 {seconds} s · {estimate}",
     "studio.line.step": (
-        "스텝 {step}/{total} · 손실 {loss} · 남은 시간 {eta} s · {tokens_per_s} 토큰/s · 최대 메모리 {peak} MiB · "
-        "학습 가능한 파라미터 {trainable}개"
+        "스텝 {step}/{total} · 손실 {loss} · 남은 시간 {eta} s · {tokens_per_s} 토큰/s · 이 실행의 최대 메모리 측정값 "
+        "{peak} MiB (추정 {estimated} MiB) · 학습 가능한 파라미터 {trainable}개"
     ),
     "studio.line.eval": "스텝 {step}의 평가용(held-out) 손실 {loss}{metric}",
     "studio.line.eval_metric": " · 지표 {metric}",

@@ -1,8 +1,12 @@
 """Adapter vs LoRA tab: each row of the comparison table, drawn, counted and measured.
 
-Quick event (`adapter_counts`): settings → forward-path drawing, parameter table, sweep chart
-(config only, nothing loaded). Long event (`adapter_vs_lora`, one at a time, stoppable): builds
-the four variants from copies of the shared model, runs the numerical checks, then measures latency.
+Quick event (every change of a setting): settings → the two forward-path drawings, the parameter table
+with the LoRA share of one W, the sweep chart and the equivalent peft code (config only, nothing loaded); a
+setting that cannot be counted (half typed) is one line above them, which keep their last good state. The
+API endpoint `adapter_counts` answers the same, with a bad setting as an error. "Examples from the notes"
+sets the whole form to one of the notes' examples (playground/adapters/examples.py). Long event
+(`adapter_vs_lora`, one at a time, stoppable): builds the four variants from copies of the shared model, runs
+the numerical checks, then measures latency, interleaved, with a verdict per variant.
 """
 
 from __future__ import annotations
@@ -20,18 +24,26 @@ import pandas as pd
 from playground import i18n, models, zerogpu
 from playground.adapters import plots as adapter_plots
 from playground import adapters as A
+from playground.adapters.examples import DEFAULTS, EXAMPLES
 from playground.adapters.latency import BEFORE_DONE, LatencyConfig, default_latency_config, measure_latency
+from playground.adapters.snippet import snippet
 from playground.checks import config_from_form, parse_number, parse_whole_number
 from playground.ui import language
 from playground.ui.common import Form, model_dropdown, user_errors
 from playground.ui.strings import t
 
-SHAPE_FIELDS = ("d_model", "d_ff", "layers", "heads", "kv_heads")  # custom_llama_config's arguments, in order
+SHAPE_FIELDS = A.CUSTOM_SHAPE_FIELDS
 # The tables' columns, as text keys; the headers are their texts in the current language (param_columns() …).
-PARAM_COLUMN_KEYS = ("method", "module", "formula", "per_layer", "layers", "trainable", "share", "fp32_bytes",
-                     "bf16_bytes")
+PARAM_COLUMN_KEYS = ("method", "module", "formula", "per_layer", "layers", "trainable", "share", "share_of_w",
+                     "fp32_bytes", "bf16_bytes")
 CHECK_COLUMN_KEYS = ("check", "max_diff", "mean_diff", "top1", "expected", "passed")
-LATENCY_COLUMN_KEYS = ("variant", "batch", "seq", "median", "iqr", "range", "repeats", "vs_base")
+LATENCY_COLUMN_KEYS = ("variant", "batch", "seq", "median", "iqr", "range", "repeats", "vs_base", "slower_in",
+                       "verdict")
+# Fixed column widths (px): a narrow screen scrolls the table sideways instead of squeezing a column below its
+# longest word (a percentage width stacked the numbers one digit per line at 390 px).
+PARAM_COLUMN_PX = ("150px", "170px", "230px", "100px", "90px", "110px", "100px", "100px", "110px", "110px")
+CHECK_COLUMN_PX = ("280px", "130px", "130px", "100px", "380px", "90px")
+LATENCY_COLUMN_PX = ("190px", "90px", "90px", "100px", "130px", "130px", "100px", "190px", "100px", "200px")
 
 
 def _columns(keys) -> list[str]:
@@ -66,19 +78,46 @@ def _model_id(values: dict) -> str:
 def _config(values: dict):
     """The model config to count on: the loaded model's, or a Llama-style one from the custom shape."""
     if values["source"] == "custom":
-        return A.custom_llama_config(*(parse_whole_number(values[name], t(f"adapters.{name}"))
-                                       for name in SHAPE_FIELDS))
+        return A.custom_config_from_form(values)
     return _model_config(_model_id(values))
 
 
 # --------------------------------------------------------------------------- tables
 
+def percent(value: float) -> str:
+    """A share as the page writes it: two decimals from 0.1% up ("0.78%"), else three significant digits."""
+    return f"{value:.2f}%" if value >= 0.1 else f"{value:.3g}%"
+
+
 def param_frame(rows: list[A.ParamRow]) -> pd.DataFrame:
     return pd.DataFrame(
         [[r.method, r.module, r.formula, r.per_layer, r.layers, r.trainable, round(r.share_of_base, 4),
-          r.bytes_fp32, r.bytes_bf16] for r in rows],
+          "—" if r.share_of_weight is None else percent(r.share_of_weight), r.bytes_fp32, r.bytes_bf16]
+         for r in rows],
         columns=param_columns(),
     )
+
+
+def share_markdown(rows: list[A.ParamRow], config, settings: A.MethodSettings) -> str:
+    """The LoRA share of one W beside the share of the model, then the adapters' and prompt tuning's shares."""
+    base = A.base_param_count(config)
+    layers = A.num_layers(config)
+    lora = [row for row in rows if row.method == "LoRA"]
+    first, total = lora[0], lora[-1]
+    projection = next(p for p in A.block_projections(config) if p.name == first.module)
+    adapter_rows = [row for row in rows if row.method not in ("LoRA", rows[-1].method)]
+    lines = [
+        t("adapters.share.lora_one", module=first.module, r=settings.r, d_in=projection.d_in,
+          d_out=projection.d_out, count=first.per_layer, weights=first.weight_params,
+          share=percent(first.share_of_weight), share_model=percent(first.share_of_base), layers=layers),
+        t("adapters.share.lora_all", modules=", ".join(row.module for row in lora[:-1]), layers=layers,
+          trainable=total.trainable, share_w=percent(total.share_of_weight), share_model=percent(total.share_of_base),
+          base=base),
+        t("adapters.share.adapter", placement=settings.placement, per=adapter_rows[0].per_layer,
+          total=adapter_rows[-1].trainable, share_model=percent(adapter_rows[-1].share_of_base)),
+        t("adapters.share.prompt", total=rows[-1].trainable, share_model=percent(rows[-1].share_of_base)),
+    ]
+    return "\n\n".join(lines)
 
 
 def checks_frame(checks: list[A.Check]) -> pd.DataFrame:
@@ -90,24 +129,43 @@ def checks_frame(checks: list[A.Check]) -> pd.DataFrame:
 
 
 def latency_frame(rows) -> pd.DataFrame:
+    def versus(r) -> str:
+        if r.variant == "base":
+            return "—"
+        return f"{r.overhead_pct:+.1f}% ({r.verdict.low_pct:+.1f}…{r.verdict.high_pct:+.1f})"
+
     return pd.DataFrame(
         [[adapter_plots.variant_label(r.variant), r.batch, r.seq_len, round(r.median_ms, 2),
-          f"{r.q1_ms:.2f}–{r.q3_ms:.2f}", f"{r.min_ms:.2f}–{r.max_ms:.2f}", r.repeats,
-          "—" if r.variant == "base" else f"{r.overhead_pct:+.1f}%"] for r in rows],
+          f"{r.q1_ms:.2f}–{r.q3_ms:.2f}", f"{r.min_ms:.2f}–{r.max_ms:.2f}", r.repeats, versus(r),
+          "—" if r.variant == "base" else f"{r.verdict.slower_in}/{r.verdict.pairs}", r.verdict.text()]
+         for r in rows],
         columns=latency_columns(),
     )
+
+
+def verdict_markdown(rows) -> str:
+    """One line per setting: each variant's verdict against the base, then the rule the verdicts follow."""
+    if not rows:
+        return "\n\n".join([t("adapters.verdict.heading"), t("adapters.verdict.none")])
+    settings = []
+    for batch, seq_len in dict.fromkeys((r.batch, r.seq_len) for r in rows):
+        items = [t("adapters.verdict.item", variant=adapter_plots.variant_label(r.variant), verdict=r.verdict.text())
+                 for r in rows if (r.batch, r.seq_len) == (batch, seq_len) and r.variant != "base"]
+        settings.append("- " + t("adapters.verdict.setting", batch=batch, seq=seq_len, verdicts=" · ".join(items)))
+    return "\n\n".join([t("adapters.verdict.heading"), "\n".join(settings), t("adapters.verdict.rule")])
 
 
 # --------------------------------------------------------------------------- handlers
 
 @user_errors
 def compare_methods(values: dict):
-    """Settings → (forward-path figure, parameter table, sweep figure), from the config alone."""
+    """Settings → (adapter path figure, LoRA path figure, parameter table, share of one W and of the model,
+    sweep figure, equivalent code), from the config alone. A setting that cannot be counted raises."""
     config = _config(values)
     settings = config_from_form(A.MethodSettings, values)
     table = A.parameter_table(config, settings)
     layer = parse_whole_number(values["layer"], t("adapters.layer"))
-    paths = adapter_plots.forward_paths_figure(config, settings, layer)
+    adapter_path, lora_path = adapter_plots.forward_paths_figures(config, settings, layer)
     # parameter_table's order: LoRA's rows and total, the adapters' rows and total, prompt tuning's one row
     lora_total = next(row for row in table if row.method == "LoRA" and row.module == t("adapters.row.total"))
     adapter_total, prompt_total = table[-2], table[-1]
@@ -117,7 +175,35 @@ def compare_methods(values: dict):
         t("adapters.current.prompt", n=settings.prompt_tokens): (settings.prompt_tokens, prompt_total.trainable),
     }
     sweep = adapter_plots.sweep_figure(A.sweep(config, settings), A.base_param_count(config), current)
-    return paths, param_frame(table), sweep
+    return (adapter_path, lora_path, param_frame(table), share_markdown(table, config, settings), sweep,
+            snippet(values, config))
+
+
+QUICK_OUTPUTS = 6  # what compare_methods returns
+
+
+@user_errors
+def quick_counts(values: dict):
+    """The page's quick event: compare_methods' views and an empty notice; a setting that cannot be counted
+    (a half-typed number, say) is the notice, one line, and every view keeps its last good state."""
+    try:
+        return ("", *compare_methods.__wrapped__(values))
+    except ValueError as err:
+        return (t("adapters.notice", message=str(err).rstrip(".")), *[gr.skip()] * QUICK_OUTPUTS)
+
+
+def apply_example(name: str | None):
+    """Examples from the notes: the note on what to look at, then every form setting (FORM_ORDER), then the
+    custom shape's visibility. The settings' change events count them again."""
+    if not name:
+        return (gr.skip(),) * (2 + len(FORM_ORDER))
+    example = EXAMPLES[name]
+    values = example.values(models.default_model_id())
+    return (t(example.note_key), *[values[key] for key in FORM_ORDER],
+            gr.update(visible=values["source"] == "custom"))
+
+
+FORM_ORDER = tuple(DEFAULTS)  # the widgets an example sets, in the order apply_example returns them
 
 
 PHASES = ("idle", "loading", "building", "measuring", "done", "stopped", "failed")
@@ -284,7 +370,7 @@ def measure_methods(values: dict, request: gr.Request = None):
     """Generator: validates, loads the model, builds the variants, runs the checks, then measures latency,
     yielding a status between steps and while each one runs.
 
-    Yields (status, checks table, latency table, latency figure, parameter table). The status names the
+    Yields (status, checks table, latency table, latency figure, parameter table, verdict). The status names the
     phase: loading (with the load's progress; the first use of the bundled model converts its GGUF), building
     (copies and checks), measuring (percent of the forward passes done), then done; Stop shows stopped, and an
     error shows failed before its message."""
@@ -293,6 +379,12 @@ def measure_methods(values: dict, request: gr.Request = None):
         yield from _measure(values, stop)
     finally:
         STOP_FLAGS.release(_session_key(request), stop)
+
+
+def _update(status, checks=None, latency=None, figure=None, params=None, verdict=None) -> tuple:
+    """One update of the run's six outputs (status, checks, latency table, latency figure, parameter table,
+    verdict); None leaves an output as it is."""
+    return tuple(gr.skip() if value is None else value for value in (status, checks, latency, figure, params, verdict))
 
 
 def _measure(values: dict, stop: threading.Event):
@@ -316,11 +408,10 @@ def _measure(values: dict, stop: threading.Event):
         # never backwards across the two load steps, and below 100% until load_model has returned
         load["fraction"] = max(load["fraction"], min(fraction, 0.99))
         load["message"] = message or load["message"]
-        status = _status("loading", load["message"], elapsed(), load["fraction"], t("adapters.of_load"))
-        return status, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return _update(_status("loading", load["message"], elapsed(), load["fraction"], t("adapters.of_load")))
 
     def building(_fraction: float, _message: str):
-        return _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return _update(_status("building", t("adapters.building"), elapsed()))
 
     yield loading(0.0, "")
     base = None
@@ -338,7 +429,7 @@ def _measure(values: dict, stop: threading.Event):
         settings.check_for(config)
         params = param_frame(A.parameter_table(config, settings))
         if zerogpu.ON_ZEROGPU:  # load, build and measure inside one spaces.GPU call (the GPU exists only there)
-            yield _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), params
+            yield _update(_status("building", t("adapters.building"), elapsed()), params=params)
             events = zerogpu.iterate_on_gpu(zerogpu.latency, model_id, settings, latency_config,
                                             t("adapters.sample_text"), i18n.language(),
                                             estimate_s=latency_config.budget_s, stop=stop)
@@ -348,34 +439,35 @@ def _measure(values: dict, stop: threading.Event):
                                                loading, stop)
             base = A.model_on(loaded.model, device)
             input_ids = loaded.tokenizer(t("adapters.sample_text"), return_tensors="pt").input_ids.to(device)  # (1, T)
-            yield _status("building", t("adapters.building"), elapsed()), gr.skip(), gr.skip(), gr.skip(), params
+            yield _update(_status("building", t("adapters.building"), elapsed()), params=params)
             variants, checks = yield from _in_background(
                 "adapters-build", lambda _report: A.build_variants(base, settings, input_ids), building, stop)
             checks_table = checks_frame(checks)
             events = measure_latency(variants, latency_config)
-        yield (_status("measuring", t("adapters.checks_done"), elapsed(), 0.0, t("adapters.of_passes"),
-                       latency_config.budget_s), checks_table, gr.skip(), gr.skip(), gr.skip())
-        finished = 0
+        yield _update(_status("measuring", t("adapters.checks_done"), elapsed(), 0.0, t("adapters.of_passes"),
+                              latency_config.budget_s), checks_table)
+        shown = (0, 0)  # (rows, repeats) last drawn: the tables are drawn again once per finished repeat
         for event in events:
             if stop.is_set():
                 raise Stopped
             if event.done:  # the last yield carries every table, for API callers
-                status = _status("done", event.message, elapsed(), event.fraction, t("adapters.of_passes"))
-                yield status, checks_table, latency_frame(event.rows), adapter_plots.latency_figure(event.rows), params
+                yield _update(_status("done", event.message, elapsed(), event.fraction, t("adapters.of_passes")),
+                              checks_table, latency_frame(event.rows), adapter_plots.latency_figure(event.rows),
+                              params, verdict_markdown(event.rows))
                 continue
             status = _status("measuring", event.message, elapsed(), min(event.fraction, BEFORE_DONE),
                              t("adapters.of_passes"), latency_config.budget_s)
-            if len(event.rows) != finished:
-                finished = len(event.rows)
-                yield (status, gr.skip(), latency_frame(event.rows), adapter_plots.latency_figure(event.rows),
-                       gr.skip())
+            if event.rows and (len(event.rows), event.repeats_done) != shown:
+                shown = (len(event.rows), event.repeats_done)
+                yield _update(status, latency=latency_frame(event.rows),
+                              figure=adapter_plots.latency_figure(event.rows))
             else:
-                yield status, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield _update(status)
     except Stopped:  # the run's own last update: nothing of it can land after this line
-        yield _status("stopped", t("adapters.stopped_detail"), elapsed()), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield _update(_status("stopped", t("adapters.stopped_detail"), elapsed()))
     except Exception as err:  # noqa: BLE001 - shown in the status, then raised for the message
         detail = str(err) if isinstance(err, ValueError) else t("adapters.failed_detail")
-        yield _status("failed", detail, elapsed()), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield _update(_status("failed", detail, elapsed()))
         raise
     finally:
         variants.clear()
@@ -389,48 +481,61 @@ def create_adapters_tab() -> Form:
     """The tab; returns its settings form (what a link, a lesson step and Reset set)."""
     gr.Markdown(t("adapters.intro"))
     form = Form()
+    d = DEFAULTS
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
+            example = gr.Dropdown([(t(e.title_key), e.name) for e in EXAMPLES.values()], value=None,
+                                  label=t("adapters.examples"), info=t("adapters.examples_info"),
+                                  elem_id="adapters-example")
+            example_note = gr.Markdown("", elem_id="adapters-example-note")
             form["source"] = gr.Radio(
                 [(t("adapters.source_loaded"), "loaded"), (t("adapters.source_custom"), "custom")],
-                value="loaded", label=t("adapters.source"), elem_id="adapters-source")
+                value=d["source"], label=t("adapters.source"), elem_id="adapters-source")
             form["model_id"] = model_dropdown(elem_id="adapters-model")
-            with gr.Row(visible=False) as custom_shape:
-                form["d_model"] = gr.Number(576, label=t("adapters.d_model"), precision=0, elem_id="adapters-d-model")
-                form["d_ff"] = gr.Number(1536, label=t("adapters.d_ff"), precision=0, elem_id="adapters-d-ff")
-                form["layers"] = gr.Number(30, label=t("adapters.layers"), precision=0, elem_id="adapters-layers")
-                form["heads"] = gr.Number(9, label=t("adapters.heads"), precision=0, elem_id="adapters-heads")
-                form["kv_heads"] = gr.Number(3, label=t("adapters.kv_heads"), precision=0,
-                                             elem_id="adapters-kv-heads")
+            with gr.Row(visible=d["source"] == "custom") as custom_shape:
+                for name, elem_id in (("d_model", "adapters-d-model"), ("d_ff", "adapters-d-ff"),
+                                      ("layers", "adapters-layers"), ("heads", "adapters-heads"),
+                                      ("kv_heads", "adapters-kv-heads")):
+                    form[name] = gr.Number(d[name], label=t(f"adapters.{name}"), precision=0, min_width=90,
+                                           elem_id=elem_id)
             gr.Markdown(t("adapters.lora_heading"))
             with gr.Row():
-                form["r"] = gr.Number(8, label=t("adapters.rank"), precision=0, elem_id="adapters-rank")
-                form["alpha"] = gr.Number(16, label=t("adapters.alpha"), elem_id="adapters-alpha")
-            form["dropout"] = gr.Slider(0, 0.5, value=0.05, step=0.05, label=t("adapters.dropout"),
+                form["r"] = gr.Number(d["r"], label=t("adapters.rank"), precision=0, elem_id="adapters-rank")
+                form["alpha"] = gr.Number(d["alpha"], label=t("adapters.alpha"), elem_id="adapters-alpha")
+            form["dropout"] = gr.Slider(0, 0.5, value=d["dropout"], step=0.05, label=t("adapters.dropout"),
                                         elem_id="adapters-dropout")
-            form["use_rslora"] = gr.Checkbox(False, label=t("adapters.rslora"), elem_id="adapters-rslora")
-            form["target_modules"] = gr.CheckboxGroup(list(A.LLAMA_TARGETS), value=["q", "v"],
+            form["use_rslora"] = gr.Checkbox(d["use_rslora"], label=t("adapters.rslora"), elem_id="adapters-rslora")
+            form["target_modules"] = gr.CheckboxGroup(list(A.LLAMA_TARGETS), value=list(d["target_modules"]),
                                                       label=t("adapters.targets"), elem_id="adapters-targets")
             gr.Markdown(t("adapters.adapter_heading"))
             with gr.Row():
-                form["bottleneck"] = gr.Number(36, label=t("adapters.bottleneck"), precision=0,
+                form["bottleneck"] = gr.Number(d["bottleneck"], label=t("adapters.bottleneck"), precision=0,
                                                info=t("adapters.bottleneck_info"), elem_id="adapters-bottleneck")
                 form["placement"] = gr.Radio(
                     [(t("adapters.placement_houlsby"), "houlsby"), (t("adapters.placement_pfeiffer"), "pfeiffer")],
-                    value="houlsby", label=t("adapters.placement"), elem_id="adapters-placement",
+                    value=d["placement"], label=t("adapters.placement"), elem_id="adapters-placement",
                 )
             gr.Markdown(t("adapters.prompt_heading"))
             with gr.Row():
-                form["prompt_tokens"] = gr.Number(20, label=t("adapters.prompt_tokens"), precision=0,
+                form["prompt_tokens"] = gr.Number(d["prompt_tokens"], label=t("adapters.prompt_tokens"), precision=0,
                                                   elem_id="adapters-prompt-tokens")
-                form["layer"] = gr.Number(0, label=t("adapters.layer"), precision=0, elem_id="adapters-layer")
+                form["layer"] = gr.Number(d["layer"], label=t("adapters.layer"), precision=0, elem_id="adapters-layer")
         with gr.Column(scale=3):
-            gr.Markdown(t("adapters.paths_heading"))
-            paths = gr.Plot(label=t("adapters.paths_label"), show_label=False, elem_id="adapters-paths")
+            notice = gr.Markdown("", elem_id="adapters-notice")
             gr.Markdown(t("adapters.params_heading"))
+            share = gr.Markdown("", elem_id="adapters-share")
             params = gr.Dataframe(headers=param_columns(), label=t("adapters.params_label"), show_label=False,
                                   interactive=False, wrap=True, max_height=800, elem_id="adapters-params",
-                                  column_widths=["11%", "14%", "21%", "8%", "6%", "10%", "8%", "11%", "11%"])
+                                  column_widths=list(PARAM_COLUMN_PX))
+            with gr.Accordion(t("adapters.code_heading"), open=False, elem_id="adapters-code-accordion"):
+                code = gr.Code("", language="python", label=t("adapters.code_label"), interactive=False,
+                               elem_id="adapters-snippet")
+            gr.Markdown(t("adapters.paths_heading"))
+            with gr.Row(elem_id="adapters-paths"):
+                adapter_path = gr.Plot(label=t("adapters.paths_adapter_label"), show_label=False, min_width=340,
+                                       elem_id="adapters-path-adapter")
+                lora_path = gr.Plot(label=t("adapters.paths_lora_label"), show_label=False, min_width=340,
+                                    elem_id="adapters-path-lora")
             gr.Markdown(t("adapters.sweep_heading"))
             sweep = gr.Plot(label=t("adapters.sweep_label"), show_label=False, elem_id="adapters-sweep")
 
@@ -443,26 +548,35 @@ def create_adapters_tab() -> Form:
     status = gr.Markdown(lambda: _status("idle", t("adapters.status_idle")), label=t("adapters.status_label"),
                          elem_id="adapters-status")
     checks = gr.Dataframe(headers=check_columns(), label=t("adapters.checks"), interactive=False, wrap=True,
-                          elem_id="adapters-checks", column_widths=["26%", "9%", "9%", "8%", "40%", "8%"])
+                          elem_id="adapters-checks", column_widths=list(CHECK_COLUMN_PX))
+    verdict = gr.Markdown("", elem_id="adapters-verdict")
     latency_plot = gr.Plot(label=t("adapters.latency_plot_label"), show_label=False, elem_id="adapters-latency-plot")
     latency_table = gr.Dataframe(headers=latency_columns(), label=t("adapters.latency_table"), interactive=False,
-                                 elem_id="adapters-latency-table")
+                                 wrap=True, elem_id="adapters-latency-table", column_widths=list(LATENCY_COLUMN_PX))
+    gr.Markdown(t("adapters.latency_explain"), elem_id="adapters-latency-explain")
     gr.Markdown(t("adapters.paper"))
 
     form["source"].change(lambda choice: gr.update(visible=choice == "custom"), form["source"], custom_shape,
                           queue=False, api_visibility="private")
     counts = [name for name in form.widgets if name != "budget"]
-    gr.on(None, form.handler(compare_methods, counts), inputs=form.inputs(counts), outputs=[paths, params, sweep],
-          api_name="adapter_counts", trigger_mode="always_last")
+    views = [adapter_path, lora_path, params, share, sweep, code]
+    # every change of a setting counts again (a bad one is the notice, not a message per keystroke) …
+    gr.on(None, form.handler(quick_counts, counts), inputs=form.inputs(counts), outputs=[notice, *views],
+          trigger_mode="always_last", api_visibility="private")
+    # … and API clients get the same views, or an error for a bad setting
+    gr.Button(visible=False, elem_id="adapters-counts-api").click(
+        form.handler(compare_methods, counts), inputs=form.inputs(counts), outputs=views, api_name="adapter_counts")
+    example.input(apply_example, example, [example_note, *form.inputs(FORM_ORDER), custom_shape], queue=False,
+                  api_visibility="private")
     latency = [name for name in form.widgets if name != "layer"]
-    measuring = measure.click(arm_stop, None, None, queue=False, api_visibility="private").then(
+    measure.click(arm_stop, None, None, queue=False, api_visibility="private").then(
         form.handler(measure_methods, latency), inputs=form.inputs(latency),
-        outputs=[status, checks, latency_table, latency_plot, params],
+        outputs=[status, checks, latency_table, latency_plot, params, verdict],
         api_name="adapter_vs_lora", concurrency_id="adapter_latency", concurrency_limit=1,
         show_progress="minimal",
     )
     stop.click(stop_latency, None, status, queue=False, api_visibility="private")
     # a language switch draws the quick views again, and the status line and tables while nothing has run
-    language.on_change(form.handler(compare_methods, counts), form.inputs(counts), [paths, params, sweep])
+    language.on_change(form.handler(quick_counts, counts), form.inputs(counts), [notice, *views])
     language.on_change(redraw_idle, [status, checks, latency_table], [status, checks, latency_table])
     return form

@@ -247,8 +247,8 @@ def _with_tables(fn: Callable, count: int) -> Callable:
 
 def _unless_english(refresh: Refresh) -> Callable:
     def refresh_unless_english(*args):
-        if i18n.language() == "en":
-            return [gr.skip()] * len(refresh.outputs)
+        if i18n.language() == "en":  # one output takes one value, several a list
+            return gr.skip() if len(refresh.outputs) == 1 else [gr.skip()] * len(refresh.outputs)
         return refresh.fn(*args)
 
     return refresh_unless_english

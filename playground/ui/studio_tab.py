@@ -12,6 +12,7 @@ connection. Sessions idle past the TTL are reaped in the background.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -26,10 +27,14 @@ from gradio.utils import get_upload_folder
 from playground import datasets, models
 from playground.checks import QUANT_TYPES, config_from_form, parse_whole_number
 from playground.finetune import ALL_PROJECTIONS, PRESETS, FinetuneConfig, model_shape, plan, resolve_dataset
+from playground.finetune.examples import GB, PAPER_SHAPES, STUDIO_EXAMPLES, paper_memory
+from playground.finetune.snippet import snippet
 from playground.generation import Decoding
 from playground.settings import LIMITS
 from playground.studio import Studio, loss_figure, summary_json
+from playground.ui import language
 from playground.ui.common import Form, model_dropdown, user_errors
+from playground.ui.export_panel import create_export_panel
 from playground.ui.strings import t
 
 # Session folders live inside Gradio's file cache, so an export is served from its session's folder as it is
@@ -42,8 +47,35 @@ _parsed: OrderedDict[str, list[datasets.Example]] = OrderedDict()
 SOURCES = ("builtin", "upload", "paste")
 DATA_NAMES = ("model_id", "source", "upload", "pasted", "dataset")  # the form's other widgets are run settings
 CHECKPOINTING = ("on", "auto")  # recompute activations in backward / keep them when the run fits that way
-ANSWER_COLUMNS = ["studio.col.prompt", "studio.col.full", "studio.col.base", "studio.col.lora"]
-METRIC_COLUMNS = ["studio.col.metric", "studio.col.full", "studio.col.base", "studio.col.lora"]
+EXAMPLE_FIELDS = ("quant_type", "double_quant", "rank", "alpha", "dropout", "target_modules")  # what an example sets
+# After Start, bring the progress line and the loss curve into view (Start sits below the settings).
+# Instant, and again once the page has laid out the run's first outputs (a smooth scroll is cut short by them).
+SCROLL_TO_PROGRESS = ("() => { const show = () => document.getElementById('studio-progress')"
+                      "?.scrollIntoView({behavior: 'instant', block: 'start'}); show(); "
+                      "setTimeout(show, 400); setTimeout(show, 1500); }")
+
+
+def quant_label(quant_type: str, double_quant: bool) -> str:
+    return quant_type.upper() + (" + DQ" if double_quant else "")
+
+
+def model_columns(model_id: str | None, quant_type: str = "nf4", double_quant: bool = True) -> list[str]:
+    """The compare view's three model columns, each named by what it is: the model's own weights (the bundled
+    copy is float32 from a Q4_1 GGUF, the Hub's is its bf16 original), its 4-bit base, and the base + LoRA."""
+    model_id = model_id or models.default_model_id()
+    kind = ("bundled" if model_id == models.BUNDLED_ID else "tiny" if model_id == models.TINY_ID
+            else "smollm" if model_id == models.HUB_ID else "hub")
+    quant = quant_label(quant_type, double_quant)
+    return [t(f"studio.col.full.{kind}", format=models.BUNDLED_FORMAT), t("studio.col.base.quant", quant=quant),
+            t("studio.col.lora.quant", quant=quant)]
+
+
+def answer_columns(*args) -> list[str]:
+    return [t("studio.col.prompt"), *model_columns(*args)]
+
+
+def metric_columns(*args) -> list[str]:
+    return [t("studio.col.metric"), *model_columns(*args)]
 
 
 def _owner(owner: str | None, request: gr.Request | None) -> str:
@@ -138,7 +170,62 @@ def estimate_markdown(values: dict) -> str:
     shape = model_shape(config.model_id)
     share = 100 * estimate.lora_params / (shape.quantized_params + shape.unquantized_params)
     return t("studio.est.text", params=f"{estimate.lora_params:,}", percent=f"{share:.2f}", seconds=f"{seconds:.0f}",
-             device=estimate.device, verdict=verdict, notes="; ".join(notes), rows=rows)
+             device=estimate.device, verdict=verdict, notes="; ".join(notes), rows=rows,
+             run=f"{estimate.run_bytes / 2**20:,.0f}")
+
+
+def preset_seconds(name: str, model_id: str | None = None) -> float | None:
+    """A preset's estimated training time on this server's device for `model_id` (None when it cannot run)."""
+    config = FinetuneConfig(**{**PRESETS[name], "model_id": model_id or models.default_model_id()})
+    try:
+        return plan(config, resolve_dataset(config, None), models.load_tokenizer(config.model_id)).estimated_seconds
+    except Exception:  # noqa: BLE001 - a model that cannot be planned for: its presets stay unmarked (the estimate says why)
+        return None
+
+
+def preset_choices(model_id: str | None = None) -> list[tuple[str, str]]:
+    """The preset picker's (label, name) pairs: a preset whose training would take longer than the work cap
+    on this device is marked with both numbers (starting it is refused, with the same reason)."""
+    cap = LIMITS.max_run_seconds
+    choices = []
+    for name in PRESETS:
+        seconds = preset_seconds(name, model_id) if cap is not None else None
+        if seconds is not None and seconds > cap:
+            choices.append((t(f"studio.preset_too_long.{name}", seconds=f"{seconds:,.0f}", cap=f"{cap:,.0f}"), name))
+        else:
+            choices.append((t(f"studio.preset.{name}"), name))
+    return choices
+
+
+@user_errors
+def preset_picker(model_id: str | None):
+    return gr.update(choices=preset_choices((model_id or "").strip() or None))
+
+
+def paper_markdown(name: str) -> str:
+    """The QLoRA paper's memory arithmetic for the `name` model, as the accordion shows it."""
+    figures = paper_memory(name)
+    return t("studio.paper.text", name=name, params=f"{figures.params / 1e9:.2f}",
+             full=f"{figures.full_finetune_bytes / GB:,.0f}", plain_bits=f"{figures.bits_plain:.3f}",
+             dq_bits=f"{figures.bits_double_quant:.3f}", weights_plain=f"{figures.weights_plain_bytes / GB:.1f}",
+             weights=f"{figures.weights_bytes / GB:.1f}", saving=f"{figures.double_quant_saving_bytes / GB:.2f}",
+             rank=figures.rank, targets=", ".join(figures.target_modules), lora_params=f"{figures.lora_params:,}",
+             lora=f"{figures.lora_bytes / GB:.2f}", qlora=f"{figures.qlora_bytes / GB:.1f}",
+             ratio=f"{figures.full_finetune_bytes / figures.qlora_bytes:.0f}")
+
+
+def example_settings(name: str) -> list:
+    """An example's settings, in EXAMPLE_FIELDS order."""
+    settings = STUDIO_EXAMPLES[name]
+    return [list(settings[key]) if key == "target_modules" else settings[key] for key in EXAMPLE_FIELDS]
+
+
+def code_for(values: dict) -> str:
+    """The snippet for the current settings; a comment with the reason while they are not valid."""
+    try:
+        return snippet(build_config(values))
+    except ValueError as err:
+        return f"# {err}"
 
 
 def _progress_html(step: int, total: int, text: str) -> str:
@@ -177,7 +264,7 @@ def follow_run(owner: str | None = None, request: gr.Request = None):
 def _stream(owner: str, events, total_steps: int, seen: list | None = None):
     """(progress, loss figure, summary, run picker) for each event; `seen` events only rebuild the curve."""
     history: list[dict] = []
-    trainable = 0
+    trainable: dict = {}  # what the start event said: trainable parameters and the run's estimated peak
     for event in seen or ():
         trainable, _ = _account(event, history, trainable)
     if seen:
@@ -201,25 +288,29 @@ def _stream(owner: str, events, total_steps: int, seen: list | None = None):
                    gr.update(choices=_run_choices(owner), value=latest))
 
 
-def _account(event, history: list[dict], trainable: int) -> tuple[int, str]:
-    """Adds the event to the loss history; returns the trainable count and the event's progress line."""
+def _account(event, history: list[dict], started: dict) -> tuple[dict, str]:
+    """Adds the event to the loss history; returns what the start event said (trainable parameters, the run's
+    estimated peak) and the event's progress line."""
     if event.kind == "start":
-        return event.trainable_params, t("studio.line.start", message=event.message,
-                                         seconds=f"{event.estimated_seconds:.0f}", estimate=event.estimate.summary())
+        started = {"trainable": event.trainable_params, "estimated": event.estimate.run_bytes}
+        return started, t("studio.line.start", message=event.message, seconds=f"{event.estimated_seconds:.0f}",
+                          estimate=event.estimate.summary())
     if event.kind == "step":
         history.append({"step": event.step, "loss": event.loss})
-        return trainable, t("studio.line.step", step=event.step, total=event.total_steps, loss=f"{event.loss:.3f}",
-                            eta=f"{event.eta_s:.0f}", tokens_per_s=f"{event.tokens_per_s:.0f}",
-                            peak=f"{event.peak_memory_bytes / 2**20:,.0f}", trainable=f"{trainable:,}")
+        return started, t("studio.line.step", step=event.step, total=event.total_steps, loss=f"{event.loss:.3f}",
+                          eta=f"{event.eta_s:.0f}", tokens_per_s=f"{event.tokens_per_s:.0f}",
+                          peak=f"{event.peak_memory_bytes / 2**20:,.0f}",
+                          estimated=f"{started.get('estimated', 0) / 2**20:,.0f}",
+                          trainable=f"{started.get('trainable', 0):,}")
     if event.kind == "eval":
         history.append({"step": event.step, "eval_loss": event.eval_loss})
         metric = t("studio.line.eval_metric", metric=event.metric) if event.metric else ""
-        return trainable, t("studio.line.eval", loss=f"{event.eval_loss:.3f}", step=event.step, metric=metric)
+        return started, t("studio.line.eval", loss=f"{event.eval_loss:.3f}", step=event.step, metric=metric)
     text, result = event.message, event.result
     if result is not None and result.metric_before and result.metric_after:
         text = text + t("studio.line.metric", metric_name=datasets.metric_label(result.dataset.name),
                         before=f"{result.metric_before['score']:.2f}", after=f"{result.metric_after['score']:.2f}")
-    return trainable, text
+    return started, text
 
 
 @user_errors
@@ -242,11 +333,25 @@ def compare(values: dict, owner: str | None = None, request: gr.Request = None):
     test = datasets.built_in(data_name).test if data_name in datasets.BUILT_INS else ()
     prompts = [values["prompt"] or ""] + [item.user_text for item in test[:count]]
     rows = STUDIO.compare(owner, prompts, run_id or None, decoding, model_id=model_id)
-    answers = pd.DataFrame([[r["prompt"], r["full_precision"], r["base_4bit"], r["lora_4bit"]] for r in rows],
-                           columns=[t(key) for key in ANSWER_COLUMNS])
+    named = (run.config.model_id, run.config.quant_type, run.config.double_quant) if run else (model_id,)
+    answer_rows = [[r["prompt"], r["full_precision"], r["base_4bit"], r["lora_4bit"]] for r in rows]
     metric_rows = STUDIO.metrics_table(owner, run_id) if run_id else []
-    metrics = pd.DataFrame(metric_rows, columns=[t(key) for key in METRIC_COLUMNS])
-    return answers, metrics
+    # kept server-side with the session (the last compare only), so a reload shows it again
+    STUDIO.remember(owner, "answers", (answer_rows, named))
+    STUDIO.remember(owner, "metrics", (metric_rows, named))
+    return _table(answer_rows, answer_columns(*named)), _table(metric_rows, metric_columns(*named))
+
+
+def _table(rows: list, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _recalled(owner: str, name: str, columns):
+    kept = STUDIO.recall(owner, name)
+    if kept is None:
+        return gr.skip()
+    rows, named = kept
+    return _table(rows, columns(*named))
 
 
 @user_errors
@@ -258,8 +363,9 @@ def export_adapter(run_id, owner: str | None = None, request: gr.Request = None)
 
 @user_errors
 def open_session(owner: str | None = None):
-    """The owner token of a live session (the given one, or a new one) and what the page shows of its runs:
-    after a reload, every run in the picker and the latest run's loss curve and summary."""
+    """The owner token of a live session (the given one, or a new one) and what the page shows of it: after a
+    reload, every run in the picker, the latest run's loss curve and summary, and the last compare's answers and
+    metric table."""
     owner = STUDIO.open(owner or None)
     runs = STUDIO.runs(owner)
     picker = gr.update(choices=_run_choices(owner), value=runs[-1].run_id if runs else "")
@@ -271,7 +377,8 @@ def open_session(owner: str | None = None):
         progress = _progress_html(0, 0, t("studio.idle"))
     latest = runs[-1] if runs else None
     figure = loss_figure(latest.summary["history"]) if latest else None
-    return owner, picker, progress, figure, summary_json(latest) if latest else ""
+    return (owner, picker, progress, figure, summary_json(latest) if latest else "",
+            _recalled(owner, "answers", answer_columns), _recalled(owner, "metrics", metric_columns))
 
 
 def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> Form:
@@ -295,7 +402,7 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> Form:
                                         visible=False, elem_id="studio-paste")
             form["dataset"] = gr.Dropdown(list(datasets.BUILT_INS), value=defaults["dataset"], label=t("studio.dataset"),
                                           elem_id="studio-dataset")
-            with gr.Accordion(t("studio.quant"), open=False):
+            with gr.Accordion(t("studio.quant"), open=True, elem_id="studio-quant"):
                 form["quant_type"] = gr.Radio(list(QUANT_TYPES), value=defaults["quant_type"],
                                               label=t("studio.quant_type"))
                 form["double_quant"] = gr.Checkbox(value=defaults["double_quant"], label=t("studio.double_quant"))
@@ -328,6 +435,10 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> Form:
                     [(t(f"studio.checkpointing.{value}"), value) for value in CHECKPOINTING],
                     value=defaults["gradient_checkpointing"], label=t("studio.checkpointing"),
                     info=t("studio.checkpointing_info"), elem_id="studio-checkpointing")
+            with gr.Accordion(t("studio.examples"), open=False, elem_id="studio-examples"):
+                gr.Markdown(t("studio.examples_info"))
+                example_buttons = {name: gr.Button(t(f"studio.example.{name}"), size="sm",
+                                                   elem_id=f"studio-example-{name}") for name in STUDIO_EXAMPLES}
             estimate = gr.Markdown(label=t("studio.estimate"), elem_id="studio-estimate")
             with gr.Row():
                 start = gr.Button(t("studio.start"), variant="primary", elem_id="studio-start")
@@ -337,6 +448,14 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> Form:
             progress = gr.HTML(_progress_html(0, 0, t("studio.idle")), elem_id="studio-progress")
             loss_plot = gr.Plot(label=t("studio.loss_plot"), elem_id="studio-loss")
             summary = gr.Code(label=t("studio.summary"), language="json", elem_id="studio-summary", max_lines=16)
+            with gr.Accordion(t("studio.code"), open=False, elem_id="studio-code-box"):
+                gr.Markdown(t("studio.code_info"))
+                code = gr.Code(language="python", label=t("studio.code_label"), elem_id="studio-code",
+                               interactive=False, max_lines=40)
+            with gr.Accordion(t("studio.paper"), open=False, elem_id="studio-paper-box"):
+                paper_size = gr.Radio(list(PAPER_SHAPES), value="65B", label=t("studio.paper_size"),
+                                      elem_id="studio-paper-size")
+                paper = gr.Markdown(paper_markdown("65B"), elem_id="studio-paper")
     gr.Markdown(t("studio.compare"))
     gr.Markdown(t("studio.compare_info"))
     ask = Form()  # the compare view's settings
@@ -346,21 +465,24 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> Form:
                                         elem_id="studio-run")
             ask["prompt"] = gr.Textbox(value=t("studio.prompt_default"), label=t("studio.prompt"), lines=2,
                                        elem_id="studio-prompt")
-            ask["held_out"] = gr.Slider(0, 8, value=3, step=1, label=t("studio.held_out"))
-            with gr.Row():
-                ask["temperature"] = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label=t("studio.temperature"))
-                ask["seed"] = gr.Number(value=0, label=t("studio.decode_seed"), precision=0)
-                ask["max_new_tokens"] = gr.Slider(8, 128, value=48, step=8, label=t("studio.max_new_tokens"),
-                                                  elem_id="studio-max-new-tokens")
+            # one slider a row: side by side, a narrow column cut their ends ("12", "1.")
+            ask["held_out"] = gr.Slider(0, 8, value=3, step=1, label=t("studio.held_out"), elem_id="studio-held-out")
+            ask["temperature"] = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label=t("studio.temperature"),
+                                           elem_id="studio-temperature")
+            ask["max_new_tokens"] = gr.Slider(8, 128, value=48, step=8, label=t("studio.max_new_tokens"),
+                                              elem_id="studio-max-new-tokens")
+            ask["seed"] = gr.Number(value=0, label=t("studio.decode_seed"), precision=0)
             compare_button = gr.Button(t("studio.compare_button"), variant="primary", elem_id="studio-compare")
             export_button = gr.Button(t("studio.export_button"), elem_id="studio-export")
             download = gr.File(label=t("studio.export"), elem_id="studio-download", interactive=False)
         with gr.Column(scale=3):
-            answers = gr.Dataframe(headers=[t(key) for key in ANSWER_COLUMNS], label=t("studio.answers"), wrap=True,
+            answers = gr.Dataframe(headers=answer_columns(None), label=t("studio.answers"), wrap=True,
                                    column_widths=["25%", "25%", "25%", "25%"],
                                    elem_id="studio-answers", interactive=False)
-            metrics = gr.Dataframe(headers=[t(key) for key in METRIC_COLUMNS], label=t("studio.metrics"),
+            metrics = gr.Dataframe(headers=metric_columns(None), label=t("studio.metrics"), wrap=True,
+                                   column_widths=["25%", "25%", "25%", "25%"],  # headers wrap at spaces, not cut
                                    elem_id="studio-metrics", interactive=False)
+    create_export_panel(ask["run_id"], owner)  # the run as an adapter, a merged model, GGUF or a training script
     ask["model_id"], ask["dataset"] = form["model_id"], form["dataset"]
     settings = [name for name in form.widgets if name not in DATA_NAMES]
 
@@ -375,8 +497,23 @@ def create_studio_tab(demo: gr.Blocks, owner: gr.BrowserState) -> Form:
     gr.on([widget.change for widget in form.inputs()], form.handler(estimate_markdown), form.inputs(), estimate,
           api_name="finetune_estimate", trigger_mode="always_last")
     demo.load(form.handler(estimate_markdown), form.inputs(), estimate, api_name=False)
-    demo.load(open_session, owner, [owner, ask["run_id"], progress, loss_plot, summary], api_name="open_session").then(
+    gr.on([widget.change for widget in form.inputs()], form.handler(code_for), form.inputs(), code, api_name=False,
+          trigger_mode="always_last")
+    demo.load(form.handler(code_for), form.inputs(), code, api_name=False)
+    # the preset picker marks presets too long for this server's work cap (for the model chosen)
+    demo.load(preset_picker, form["model_id"], preset, api_name=False, show_progress="hidden")
+    form["model_id"].change(preset_picker, form["model_id"], preset, api_name=False, show_progress="hidden")
+    paper_size.change(paper_markdown, paper_size, paper, api_name=False)
+    # after a language switch: the marks and the paper's table in the new language (one refresh, two outputs:
+    # language._unless_english answers a list, which a single output would not take)
+    language.on_change(lambda model_id, size: (preset_picker(model_id), paper_markdown(size)),
+                       [form["model_id"], paper_size], [preset, paper])
+    for name, button in example_buttons.items():
+        button.click(functools.partial(example_settings, name), None, form.inputs(EXAMPLE_FIELDS), api_name=False)
+    demo.load(open_session, owner, [owner, ask["run_id"], progress, loss_plot, summary, answers, metrics],
+              api_name="open_session").then(
         follow_run, owner, [progress, loss_plot, summary, ask["run_id"]], api_name="follow_run")
+    start.click(None, None, None, js=SCROLL_TO_PROGRESS)
     start.click(form.handler(finetune), [*form.inputs(), owner], [progress, loss_plot, summary, ask["run_id"]],
                 api_name="finetune", concurrency_id="finetune",
                 concurrency_limit=LIMITS.concurrent_finetunes + LIMITS.queue_size)

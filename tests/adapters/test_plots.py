@@ -21,14 +21,15 @@ def texts(fig) -> str:
 
 
 def test_forward_paths_show_real_shapes(smollm_config):
-    fig = P.forward_paths_figure(smollm_config, A.MethodSettings(r=8, alpha=16, bottleneck=36, target_modules=("v", "q")), 4)
-    shown = texts(fig)
+    adapter, lora = P.forward_paths_figures(
+        smollm_config, A.MethodSettings(r=8, alpha=16, bottleneck=36, target_modules=("v", "q")), 4)
+    shown = texts(adapter) + "\n" + texts(lora) + "\n" + adapter.layout.title.text + "\n" + lora.layout.title.text
     for expected in [
         "down  W: (36, 576) + b: (36)",  # adapter down-projection d→m
         "up  W: (576, 36) + b: (576)",
         "(B, T, 36)",
         "MLP sublayer (frozen)<br>576→1536→576",
-        "on v_proj of layer 4",  # the first chosen target, 576→192
+        "on v_proj of layer 4",  # the first chosen target, 576→192 (in the title)
         "A  (8, 576)",
         "B  (192, 8)",
         "W0 (frozen)<br>(192, 576)",
@@ -38,20 +39,33 @@ def test_forward_paths_show_real_shapes(smollm_config):
         "8·(576 + 192) = <b>6,144</b>",
     ]:
         assert expected in shown, expected
-    assert len(fig.layout.shapes) >= 14  # boxes, circles and the skip connection
+    assert len(adapter.layout.shapes) >= 7 and len(lora.layout.shapes) >= 7  # boxes, circles, the skip connection
+
+
+def test_forward_paths_survive_a_narrow_screen(smollm_config):
+    """Each path is its own figure (a narrow page stacks them), every line of text short enough for a phone's
+    ~360 px, and the titles start below Plotly's toolbar."""
+    for fig in P.forward_paths_figures(smollm_config, A.MethodSettings(r=8, bottleneck=36), 0):
+        assert fig.layout.title.y * fig.layout.height <= fig.layout.height - P.TOOLBAR_PX
+        assert fig.layout.margin.t >= P.TOOLBAR_PX + 40 and fig.layout.title.xanchor == "left"
+        lines = [line for a in fig.layout.annotations for line in a.text.replace("<b>", "").replace("</b>", "")
+                 .split("<br>")] + fig.layout.title.text.replace("<b>", "").replace("</b>", "").split("<br>")
+        assert max(len(line) for line in lines) <= 48, max(lines, key=len)
+    sweep = P.sweep_figure({"x": [(1, 10), (2, 20)]}, 1000)
+    assert sweep.layout.margin.t >= P.TOOLBAR_PX and sweep.layout.legend.orientation == "h"
 
 
 def test_forward_paths_rslora_and_gpt2():
-    rs = P.forward_paths_figure(models.tiny_config(), A.MethodSettings(r=16, alpha=16, use_rslora=True, bottleneck=8), 1)
-    assert "× α/√r = 4" in texts(rs)
+    rs = P.forward_paths_figures(models.tiny_config(), A.MethodSettings(r=16, alpha=16, use_rslora=True, bottleneck=8), 1)
+    assert "× α/√r = 4" in texts(rs[1])
     gpt2 = GPT2Config(n_embd=48, n_layer=2, n_head=4, vocab_size=256)
-    fig = P.forward_paths_figure(gpt2, A.MethodSettings(r=4, target_modules=("c_attn",), bottleneck=8), 0)
+    _, fig = P.forward_paths_figures(gpt2, A.MethodSettings(r=4, target_modules=("c_attn",), bottleneck=8), 0)
     assert "A  (4, 48)" in texts(fig) and "B  (144, 4)" in texts(fig)
 
 
 def test_forward_paths_bad_layer(smollm_config):
     with pytest.raises(ValueError, match="layer must be 0 to 29, got 30"):
-        P.forward_paths_figure(smollm_config, A.MethodSettings(bottleneck=36), 30)
+        P.forward_paths_figures(smollm_config, A.MethodSettings(bottleneck=36), 30)
 
 
 def test_sweep_points_are_the_counts(smollm_config):
@@ -67,11 +81,15 @@ def test_sweep_points_are_the_counts(smollm_config):
 
 
 def test_latency_bars_are_the_medians():
+    from playground.adapters.latency import compare_timings
+
+    base_ms = [10.0] * 8
     rows = [
-        LatencyRow("base", 1, 16, 10.0, 9.5, 10.5, 9.0, 12.0, 5, 0.0),
-        LatencyRow("adapters", 1, 16, 13.0, 12.0, 14.0, 11.0, 15.0, 5, 30.0),
-        LatencyRow("lora_unmerged", 1, 16, 11.0, 10.5, 11.5, 10.0, 12.0, 5, 10.0),
-        LatencyRow("lora_merged", 1, 16, 10.1, 9.9, 10.3, 9.0, 11.0, 5, 1.0),
+        LatencyRow("base", 1, 16, 10.0, 9.5, 10.5, 9.0, 12.0, 8, 0.0),
+        LatencyRow("adapters", 1, 16, 13.0, 12.0, 14.0, 11.0, 15.0, 8, 30.0, compare_timings(base_ms, [13.0] * 8)),
+        LatencyRow("lora_unmerged", 1, 16, 11.0, 10.5, 11.5, 10.0, 12.0, 8, 10.0,
+                   compare_timings(base_ms, [10.5, 11.5] * 4)),
+        LatencyRow("lora_merged", 1, 16, 10.1, 9.9, 10.3, 9.0, 11.0, 8, 1.0),
     ]
     fig = P.latency_figure(rows)
     bars = {tr.name: tr for tr in fig.data if tr.xaxis == "x"}
@@ -79,6 +97,11 @@ def test_latency_bars_are_the_medians():
     assert bars["base + adapters"].error_y.array == (1.0,) and bars["base + adapters"].error_y.arrayminus == (1.0,)
     overheads = [tr for tr in fig.data if tr.xaxis == "x2" and not tr.name.startswith("paper")]
     assert [tr.y[0] for tr in overheads] == [30.0, 10.0, 1.0]
+    # the pairs' IQR: +5% … +15% around the row's +10%
+    assert overheads[1].error_y.array[0] == pytest.approx(5.0) and overheads[1].error_y.arrayminus[0] == pytest.approx(5.0)
+    assert overheads[0].customdata[0][0] == "slower by 30.0%"
     houlsby = next(tr for tr in fig.data if tr.name == "paper: Adapter (Houlsby)")
     assert [round(v, 1) for v in houlsby.y] == [3.0, 8.4, 30.3]
     assert len(houlsby.y) == len(PAPER_TABLE1["settings"])
+    assert fig.layout.margin.t >= P.TOOLBAR_PX + 20  # the subplot titles below the toolbar
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]  # stacked: both keep the full width

@@ -1,4 +1,5 @@
-"""Quantization Lab in a real browser: every source, every scheme, the whole-model view, bad input."""
+"""Quantization Lab in a real browser: every source, every scheme, the notes' examples with their formulas,
+the whole-model view, bad input (one message, figures kept)."""
 
 from __future__ import annotations
 
@@ -44,10 +45,48 @@ def test_defaults_run_on_page_load_with_every_scheme(page):
         assert scheme in metrics
     assert "4.5" in metrics
     assert plots_rendered(page, "#quant-plots") == 5
+    assert "4 + 32/64 = 4.5" in metrics and "4 + 64/64 = 5" in metrics  # bits/param = codes + constants
+    formulas = page.locator("#quant-formulas").inner_text()
+    assert "c = 7 / absmax" in formulas and "nearest of the 16 NF4 levels" in formulas and "(the widest)" in formulas
+    assert not page.locator("#quant-outlier-fraction").is_visible()  # outlier fields only for normal+outliers
     page.locator("#quant-derivation").get_by_text("Where NF4's 16 levels come from").click()
     page.locator("#quant-nf4-derivation .js-plotly-plot").wait_for(timeout=HANG_GUARD_MS)
     assert_no_error(page)
-    screenshot(page, "quant")
+
+
+def pick_example(page, label: str) -> None:
+    page.locator("#quant-examples input").click()
+    page.get_by_role("option", name=label).click()
+
+
+def test_an_example_from_the_notes_sets_the_form_and_shows_its_formulas(page):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    pick_example(page, "absmax and zero-point on one small vector (int8)")
+    wait_for_summary(page, r"\b8 values")
+    assert page.locator("#quant-numbers textarea").input_value() == "1.2, -0.5, -4.3, 1.2, -3.1, 0.8, 2.4, 5.4"
+    formulas = page.locator("#quant-formulas")
+    formulas.get_by_text("zp = round(−c·min) − 128 = round(113.041) − 128 = −15").wait_for(timeout=HANG_GUARD_MS)
+    text = formulas.inner_text()
+    assert "c = 127 / absmax = 127 / 5.4 = 23.5185" in text and "round(23.5185 · 1.2) = round(28.2222) = 28" in text
+    assert "c = 255 / (max − min) = 255 / (5.4 − (−4.3)) = 26.2887" in text
+    steps = page.locator("#quant-steps").inner_text()
+    assert "absmax = 5.4" in steps and "c = 26.2887" in steps and "-101" in steps
+    assert "8 + 32/8 = 12" in page.locator("#quant-metrics").inner_text()
+    assert "Ask the room" in page.locator("#quant-example-note").inner_text()
+    page.locator("#quant-code").get_by_text("Show the code").click()
+    assert "x = torch.tensor([1.2, -0.5, -4.3, 1.2, -3.1, 0.8, 2.4, 5.4])" in page.locator("#quant-snippet").inner_text()
+    assert_no_error(page)
+    page.locator("#quant-code").get_by_text("Show the code").click()  # closed again: the screenshot shows the lab
+    page.locator("#quant-example-note").evaluate("element => element.scrollIntoView({block: 'start'})")
+    screenshot(page, "quant", full_page=False)  # 1400×900: the example, its tables and the formulas
+
+    pick_example(page, "Double quantization: 4.5 → 4.127 bits")
+    wait_for_summary(page, r"65,536 values")
+    formulas.get_by_text("4 + 8/64 + 32/(64·256) = 4.127").first.wait_for(timeout=HANG_GUARD_MS)
+    assert page.locator("#quant-double-quant input").is_checked()
+    assert_no_error(page)
 
 
 def test_synthetic_outliers_double_quant_and_one_block(page):
@@ -60,9 +99,11 @@ def test_synthetic_outliers_double_quant_and_one_block(page):
     page.locator("#quant-block input").fill("3")
     run(page)
     wait_for_summary(page, r"1,048,576 values")
+    assert page.locator("#quant-outlier-fraction").is_visible()
     metrics = page.locator("#quant-metrics").inner_text()
     assert "NF4 + DQ" in metrics and "FP4 + DQ" in metrics and "4.126953125" in metrics
     assert "block 3" in page.locator("#quant-histogram").inner_text()
+    assert "block 3, its first value" in page.locator("#quant-formulas").inner_text()
     assert_no_error(page)
 
 
@@ -101,6 +142,8 @@ def test_whole_model_view(page):
     page.locator("#quant-layer-errors .js-plotly-plot").wait_for(timeout=HANG_GUARD_MS)
     memory = page.locator("#quant-memory").inner_text()
     assert "NF4 + double quantization" in memory and "538.06" in memory  # fp32 MB of SmolLM2-135M
+    assert "fp32 (Q4_1 GGUF, dequantized)" in memory  # what the "full precision" weights are
+    assert "Q4_1's 4-bit rounding" in page.locator("#quant-model-origin").inner_text()
     summary = page.locator("#quant-layer-summary").inner_text()
     assert "NF4" in summary and "absmax int4" in summary
     assert "210 layers" in page.locator("#quant-layer-errors").inner_text()
@@ -109,21 +152,23 @@ def test_whole_model_view(page):
     screenshot(page, "quant-model")
 
 
-def test_bad_input_shows_a_message_and_the_app_keeps_serving(page):
+def test_bad_input_shows_one_message_and_the_figures_stay(page):
     open_tab(page, "Quantization Lab")
     wait_for_summary(page, r"65,536 values")
+    wait_for_plots(page)
     page.locator("#quant-size input").fill("10")
     run(page)
-    assert "size must be a whole number from 16 to 4194304, got 10" in error_toast_text(page)
-    page.locator(".toast-close").first.click()
+    wait_for_summary(page, "size must be a whole number from 16 to 4194304, got 10")
+    assert page.locator(".toast-body.error").count() == 0  # one message, in the summary: no toast besides it
+    assert plots_rendered(page, "#quant-plots") == 5  # the last good figures stay, no "Error" badge on each
+    assert "65,536" not in page.locator("#quant-summary").inner_text()
+    assert "absmax int4" in page.locator("#quant-metrics").inner_text()
     choose(page, "#quant-source", "Numbers I type")
     page.locator("#quant-numbers textarea").fill("1, 2, abc")
     run(page)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.toast-body.error')].some(t => t.innerText.includes(\"'abc' is not a number\"))",
-        timeout=HANG_GUARD_MS,
-    )
+    wait_for_summary(page, "'abc' is not a number")
     page.locator("#quant-numbers textarea").fill("1, 2, 3, 4, 5, 6, 7")
     run(page)
     wait_for_summary(page, r"\b7 values")
     assert re.search(r"NF4", page.locator("#quant-metrics").inner_text())
+    assert_no_error(page)

@@ -175,3 +175,28 @@ def test_gpu_run_uses_bfloat16_compute(tiny):
     assert layer.base_layer.compute_dtype == models.compute_dtype_for("cuda")
     assert next(result.model.parameters()).device.type == "cuda"
     assert result.peak_memory_bytes > 0 and result.steps_done == 4
+
+
+def test_peak_memory_counts_what_the_run_allocates_not_the_process():
+    from playground.finetune.peak import PeakMemory
+
+    peak = PeakMemory("cpu")
+    assert peak.baseline > 50 * 2**20 and peak.run_peak < 16 * 2**20  # the interpreter and torch: not the run's
+    block = torch.ones(64 * 2**20 // 4)  # 64 MiB the run allocates (and touches)
+    grown = peak.sample()
+    assert 60 * 2**20 < grown < 80 * 2**20, grown
+    del block
+
+
+def test_the_measured_peak_of_a_run_is_comparable_with_its_estimate(tiny, tmp_path):
+    """The server's way (each run in its own process): the progress line's measured peak of this run and the
+    estimate's peak of this run describe the same memory (measured here: 116 MiB against 109 MiB)."""
+    from playground.finetune.process import run_in_process
+
+    config = ft.FinetuneConfig(**{**ft.PRESETS["quick"], "model_id": models.TINY_ID, "steps": 6, "warmup_steps": 1,
+                                  "eval_every": 0, "eval_examples": 0, "device": "cpu"})
+    events = list(run_in_process(config, adapter_dir=tmp_path / "adapter"))
+    estimated = events[0].estimate.run_bytes
+    measured = max(e.peak_memory_bytes for e in events if e.peak_memory_bytes is not None)
+    assert 0.6 < measured / estimated < 1.6, (measured / 2**20, estimated / 2**20)
+    assert measured < events[0].estimate.total_bytes / 4  # not the whole process (its interpreter and libraries)

@@ -80,3 +80,18 @@ def test_kept_activations_match_what_autograd_keeps_on_smollm(checkpointing):
     shape = model_shape(config.model_id)
     estimated = memory.kept_activation_bytes(shape, batch["input_ids"].numel(), 4, ALL_PROJECTIONS, checkpointing)
     assert 0.85 < measured / estimated < 1.15, (measured, estimated)
+
+
+def test_the_runs_own_peak_is_apart_from_the_runtime_overhead():
+    """The estimated peak of this run (what PeakMemory measures) leaves out the process's overhead; the fit
+    check adds it back."""
+    shape = model_shape(models.BUNDLED_ID)
+    estimate = memory.estimate_memory(shape, rank=8, target_modules=ALL_PROJECTIONS, batch_size=4, max_length=64,
+                                      double_quant=True, compute_dtype=torch.float32, device="cpu",
+                                      gradient_checkpointing=True, available=1 << 40)
+    parts = estimate.weights_bytes + estimate.lora_bytes + estimate.optimizer_bytes + estimate.activations_bytes
+    assert estimate.run_bytes == parts and estimate.total_bytes == parts + memory.CPU_OVERHEAD_BYTES
+    rows = dict(estimate.rows())
+    assert rows["estimated peak of this run"] == round(parts / 2**20, 1)
+    assert rows["total for the fit check"] == round((parts + memory.CPU_OVERHEAD_BYTES) / 2**20, 1)
+    assert estimate.summary().startswith(f"estimated peak of this run {parts / 2**30:.2f} GiB")

@@ -324,3 +324,20 @@ def test_a_run_trains_in_its_own_process_or_in_the_servers(tiny, tmp_path, monke
     assert bool(pids) == bool(own_process)  # a child trained it, or none did
     rows = studio.compare(alice, ["Hello"], "run1", Decoding(max_new_tokens=4))
     assert isinstance(rows[0]["lora_4bit"], str)
+
+
+def test_a_session_remembers_the_last_compare_for_a_reload_and_forgets_it_with_the_session(tmp_path):
+    studio = Studio(tmp_path)
+    owner = studio.open()
+    assert studio.recall(owner, "answers") is None
+    studio.remember(owner, "answers", ([["hi", "a", "b", ""]], ("tiny/llama",)))
+    studio.remember(owner, "answers", ([["hello", "c", "d", ""]], ("tiny/llama",)))  # replaces: one per name
+    assert studio.recall(owner, "answers") == ([["hello", "c", "d", ""]], ("tiny/llama",))
+    assert studio.session(owner).shown.keys() == {"answers"}
+    with pytest.raises(ValueError, match="not a remembered view"):
+        studio.remember(owner, "anything", 1)
+    other = studio.open()
+    assert studio.recall(other, "answers") is None  # sessions never see each other's
+    studio.close(owner)
+    with pytest.raises(ValueError, match="this session has ended"):
+        studio.recall(owner, "answers")

@@ -23,19 +23,70 @@ TINY_METHODS = {**METHODS, "r": 4, "alpha": 8, "dropout": 0.0, "bottleneck": 16,
 
 
 def test_compare_on_the_bundled_model():
-    paths, params, sweep = T.compare_methods({**SMOLLM_SHAPE, **METHODS, "layer": 0})
+    adapter_path, lora_path, params, share, sweep, code = T.compare_methods({**SMOLLM_SHAPE, **METHODS, "layer": 0})
     assert len(params) == 7
     lora_total = params[(params.method == "LoRA") & (params.module == "total")].iloc[0]
     assert lora_total["trainable"] == 57_600 * 8
     assert lora_total["fp32 bytes"] == 4 * 460_800
+    # the share of one W beside the share of the model: q_proj 8·(576 + 576) = 9,216 of 576 × 576 = 2.78%
+    assert params["% of one W"].tolist()[:3] == ["2.78%", "5.56%", "3.47%"]
+    assert params["% of one W"].tolist()[3:] == ["—"] * 4 and lora_total["% of base"] == 0.3426
+    assert "**2.78% of one W**, 0.21% of the whole model" in share
+    assert "460,800 trainable = 3.47% of those weights, **0.34% of the whole model** (134,515,008" in share
+    assert "2md + d + m = 42,084 per adapter, 2,525,040 in all = **1.88% of the whole model**" in share
     adapter_total = params[params.module == "total"].iloc[1]
     assert adapter_total["trainable"] == 60 * (2 * 36 * 576 + 576 + 36)
-    assert any("A  (8, 576)" in a.text for a in paths.layout.annotations)
+    assert any("A  (8, 576)" in a.text for a in lora_path.layout.annotations)
+    assert any("down  W: (36, 576) + b: (36)" in a.text for a in adapter_path.layout.annotations)
     assert any(tr.name.startswith("LoRA (q+v)") for tr in sweep.data)
+    assert f"from_pretrained({models.HUB_ID!r})" in code and "r=8, lora_alpha=16, lora_dropout=0.05," in code
+
+
+def test_the_notes_lora_example_shows_0_78_percent_of_one_w():
+    from playground.adapters.examples import EXAMPLES
+
+    values = EXAMPLES["lora_4096_r16"].values(models.BUNDLED_ID)
+    _, lora_path, params, share, _, code = T.compare_methods(values)
+    q = params.iloc[0]
+    assert (q["module"], q["per layer"], q["% of one W"], q["% of base"]) == ("q_proj", 131_072, "0.78%", 0.0628)
+    assert ("16·(4096 + 4096) = **131,072** parameters beside a 4096 × 4096 W of 16,777,216: **0.78% of one W**, "
+            "0.0628% of the whole model") in share
+    assert 'torch.device("meta")' in code
+
+
+def test_an_example_sets_every_setting():
+    from playground.adapters.examples import DEFAULTS
+
+    note, *settings, custom = T.apply_example("bottleneck_6_2_6")
+    assert "2md + d + m = 2·2·6 + 6 + 2 = **32**" in note
+    values = dict(zip(T.FORM_ORDER, settings))
+    assert list(values) == list(DEFAULTS)
+    assert (values["source"], values["d_model"], values["bottleneck"], values["placement"]) == ("custom", 6, 2,
+                                                                                                 "pfeiffer")
+    assert custom["visible"] is True
+    _, _, params, _, _, _ = T.compare_methods(values)
+    adapter = params[params.method == "Adapter (pfeiffer)"]
+    assert adapter["per layer"].tolist() == [32, 32] and adapter["trainable"].tolist() == [32, 32]
+    assert T.apply_example(None) == (gr.skip(),) * (2 + len(T.FORM_ORDER))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"source": "custom", "d_model": None}, "d_model is empty"),
+    ({"source": "custom", "heads": 7}, "d_model 576 must be divisible by the number of heads 7"),
+    ({"r": 2.5}, "LoRA rank must be a whole number, got 2.5"),
+    ({"r": 0}, "LoRA rank must be a whole number of at least 1, got 0"),
+])
+def test_a_half_typed_setting_is_one_line_and_the_views_keep_their_state(change, message):
+    notice, *views = T.quick_counts({**SMOLLM_SHAPE, **METHODS, "layer": 0, **change})
+    assert notice.startswith("⚠️ **") and message in notice
+    assert "The figures below still show the last settings that could be counted." in notice
+    assert views == [gr.skip()] * T.QUICK_OUTPUTS
+    notice, *views = T.quick_counts({**SMOLLM_SHAPE, **METHODS, "layer": 0})
+    assert notice == "" and len(views) == T.QUICK_OUTPUTS and isinstance(views[2], pd.DataFrame)
 
 
 def test_custom_shape_counts_from_config_only():
-    _, params, _ = T.compare_methods({**SMOLLM_SHAPE, "source": "custom", **METHODS, "dropout": 0.0, "layer": 0,
+    _, _, params, _, _, _ = T.compare_methods({**SMOLLM_SHAPE, "source": "custom", **METHODS, "dropout": 0.0, "layer": 0,
                                       "target_modules": list("qkvo") + ["gate", "up", "down"], "placement": "pfeiffer"})
     lora_total = params[(params.method == "LoRA") & (params.module == "total")].iloc[0]
     assert lora_total["trainable"] == 2_442_240
@@ -63,14 +114,21 @@ def test_bad_input_becomes_a_message(change, message):
 
 def test_measure_on_the_tiny_model():
     outputs = list(T.measure_methods({**TINY_SHAPE, **TINY_METHODS, "budget": 5}))
-    status, checks, latency, figure, params = outputs[-1]
+    status, checks, latency, figure, params, verdict = outputs[-1]
     assert "Done in" in status
     assert list(checks["passed"]) == ["yes", "yes", "yes"]
     assert checks.iloc[0]["max |Δ logit|"] == "0"
-    assert len(latency) == 16 and set(latency["batch"]) == {1, 4} and set(latency["seq"]) == {16, 64}
+    assert len(latency) == 8 and set(latency["batch"]) == {1} and set(latency["seq"]) == {16, 64}
     assert (latency["median ms"] > 0).all()
     assert len(figure.data) > 4
     assert params[params.module == "total"].iloc[0]["trainable"] == 2 * 4 * ((64 + 64) + (64 + 32))
+    # every variant's verdict against the base, in the table and in words per setting
+    assert set(latency.loc[latency.variant == "base", "verdict"]) == {"reference"}
+    kinds = {"no measurable difference", "too few repeats to tell"}
+    assert all(v.startswith(("slower by", "faster by")) or any(v.startswith(k) for k in kinds)
+               for v in latency.loc[latency.variant != "base", "verdict"])
+    assert verdict.startswith("### What this run can tell") and "**batch 1 × 16 tokens**: base + adapters: " in verdict
+    assert "sign test, p < 0.01" in verdict
 
 
 def phase(status: str) -> str:
@@ -183,15 +241,17 @@ def test_api_endpoints():
     demo.launch(prevent_thread_lock=True, quiet=True, server_port=free_port())
     try:
         client = Client(demo.local_url, verbose=False)
-        paths, params, sweep = client.predict(*TINY_SHAPE.values(), *{**METHODS, "bottleneck": 16}.values(), 0,
-                                              api_name="/adapter_counts")
-        assert params["headers"][:2] == ["method", "module"]
+        adapter_path, lora_path, params, share, sweep, code = client.predict(
+            *TINY_SHAPE.values(), *{**METHODS, "bottleneck": 16}.values(), 0, api_name="/adapter_counts")
+        assert params["headers"][:2] == ["method", "module"] and "of one W" in share and "get_peft_model" in code
         assert params["data"][2][:2] == ["LoRA", "total"] and params["data"][2][5] == 2 * 8 * ((64 + 64) + (64 + 32))
-        status, checks, latency, figure, params = client.predict(
+        with pytest.raises(Exception, match="bottleneck 600 is larger than d_model = 64"):  # the API: an error
+            client.predict(**TINY_SHAPE, **{**METHODS, "bottleneck": 600}, api_name="/adapter_counts")
+        status, checks, latency, figure, params, verdict = client.predict(
             **TINY_SHAPE, **{**TINY_METHODS, "placement": "pfeiffer"}, budget=5, api_name="/adapter_vs_lora")
         assert "Done in" in status
         assert [row[-1] for row in checks["data"]] == ["yes", "yes", "yes"]
-        assert len(latency["data"]) == 16 and latency["headers"][3] == "median ms"
+        assert len(latency["data"]) == 8 and latency["headers"][3] == "median ms"
         assert params["data"][-2][1] == "total"
     finally:
         demo.close()
@@ -203,7 +263,7 @@ def test_counts_in_korean_and_english():
     ko = CATALOG["ko"]
     values = {**SMOLLM_SHAPE, **METHODS, "layer": 0}
     with using("ko"):
-        paths, params, sweep = T.compare_methods(values)
+        adapter_path, lora_path, params, share, sweep, code = T.compare_methods(values)
     assert list(params.columns) == [ko[f"adapters.col.{key}"] for key in T.PARAM_COLUMN_KEYS]
     methods, modules = params.iloc[:, 0].tolist(), params.iloc[:, 1].tolist()
     assert modules.count(ko["adapters.row.total"]) == 2 and ko["adapters.row.virtual_tokens"] in modules
@@ -217,8 +277,9 @@ def test_counts_in_korean_and_english():
     assert in_language("adapters.sweep.lora", "ko", targets="q+v") in names
     chosen = in_language("adapters.current.adapter", "ko", m=36)
     assert in_language("adapters.plot.chosen", "ko", name=chosen) in names
-    texts = [annotation.text for annotation in paths.layout.annotations]
-    assert in_language("adapters.plot.lora_title", "ko", target="q_proj", layer=0) in texts
+    texts = [annotation.text for annotation in adapter_path.layout.annotations + lora_path.layout.annotations]
+    assert lora_path.layout.title.text == in_language("adapters.plot.lora_title", "ko", target="q_proj", layer=0)
+    assert "W 하나의 2.78%" in share and "매번 새 모델" in code
     assert "A  (8, 576)" in texts and "down  W: (36, 576) + b: (36)" in texts  # shapes stay as they are
 
     with using("ko"), pytest.raises(gr.Error) as caught:
@@ -229,14 +290,14 @@ def test_counts_in_korean_and_english():
     assert ko["adapters.label.rank"] in caught.value.message  # the validator names the field in Korean
 
     with using("en"):
-        paths, params, sweep = T.compare_methods(values)
+        adapter_path, lora_path, params, share, sweep, code = T.compare_methods(values)
     assert list(params.columns) == ["method", "module", "formula", "per layer", "layers", "trainable", "% of base",
-                                    "fp32 bytes", "bf16 bytes"]
+                                    "% of one W", "fp32 bytes", "bf16 bytes"]
     assert params.iloc[-1, :2].tolist() == ["Prompt tuning", "virtual tokens"]
     assert sweep.layout.xaxis.title.text == "rank r / bottleneck m / virtual tokens n"
     assert any(trace.name == "chosen: adapter m=36" for trace in sweep.data)
     assert "merged: W = W0 + (α/r)·B·A  (576, 576)<br>same shape as W0: no extra step" in [
-        annotation.text for annotation in paths.layout.annotations]
+        annotation.text for annotation in lora_path.layout.annotations]
 
 
 def test_a_latency_run_in_korean_on_the_tiny_model():
@@ -248,7 +309,7 @@ def test_a_latency_run_in_korean_on_the_tiny_model():
     assert statuses[0].startswith(f'<strong class="adapters-phase phase-loading">{ko["adapters.phase_loading"]}')
     assert in_language("adapters.loading", "ko", model_id=models.TINY_ID) in statuses[0]
     assert any(ko["adapters.building"] in status for status in statuses)
-    status, checks, latency, figure, _ = outputs[-1]
+    status, checks, latency, figure, _, verdict = outputs[-1]
     assert phase(status) == "done" and ko["adapters.phase_done"] in status and "Done in" not in status
     assert ko["adapters.lat.done"].split("}")[-1] in status  # the words after the number of seconds
     assert list(checks.columns) == [ko[f"adapters.col.{key}"] for key in T.CHECK_COLUMN_KEYS]

@@ -97,7 +97,9 @@ def test_finetune_handler_streams_and_lists_the_run_for_its_session_only(tiny):
     assert picker["value"] == "run1" and ("run1 · sentiment · 3 steps · r=4", "run1") in picker["choices"]
     assert [trace.name for trace in figure.data] == ["train", "held-out"]
     answers, metrics = studio_tab.compare(ask("run1"), request=request("ui-alice"))
-    assert list(answers.columns) == ["prompt", "full precision", "4-bit base", "4-bit + LoRA"] and len(answers) == 2
+    # each column named by what it is: the tiny model's random fp32 weights, the run's quantization (NF4 + DQ)
+    assert list(answers.columns) == ["prompt", "random fp32 (tiny)", "4-bit base (NF4 + DQ)",
+                                     "4-bit + LoRA (NF4 + DQ)"] and len(answers) == 2
     assert metrics.iloc[0, 0] == "exact-answer rate"
     assert studio_tab.export_adapter("run1", request=request("ui-alice")).endswith("run1-adapter.zip")
     with pytest.raises(gr.Error, match="no run 'run1' in this session"):
@@ -129,18 +131,24 @@ def test_the_app_exposes_the_studio_endpoints():
 
 
 def test_a_browser_owner_token_survives_a_reload(tiny):
-    owner, picker, progress, figure, summary = studio_tab.open_session("")
+    owner, picker, progress, figure, summary, answers, metrics = studio_tab.open_session("")
     assert len(owner) >= 40 and picker["value"] == "" and summary == ""
+    assert answers == gr.skip() and metrics == gr.skip()  # nothing compared yet: the empty tables stay
     outputs = list(studio_tab.finetune(form(), owner=owner, request=request("tab-1")))
     assert "saved as run1" in outputs[-1][0]
     # a reload: a new Gradio session (hash), the same token from the browser's storage
-    again, picker, progress, figure, summary = studio_tab.open_session(owner)
+    again, picker, progress, figure, summary, _, _ = studio_tab.open_session(owner)
     assert again == owner and picker["value"] == "run1" and ("run1 · sentiment · 3 steps · r=4", "run1") in picker["choices"]
     assert "1 run(s)" in progress and [trace.name for trace in figure.data] == ["train", "held-out"]
     assert '"steps_done": 3' in summary
     assert list(studio_tab.follow_run(owner, request("tab-2"))) == [(gr.skip(),) * 4]  # leaves the page as restored
-    answers, _ = studio_tab.compare(ask("run1"), owner=owner, request=request("tab-2"))
+    answers, metrics = studio_tab.compare(ask("run1"), owner=owner, request=request("tab-2"))
     assert len(answers) == 2
+    # another reload: the last compare's answers and metric table come back as they were, columns and all
+    *_, restored_answers, restored_metrics = studio_tab.open_session(owner)
+    assert restored_answers.equals(answers) and restored_metrics.equals(metrics)
+    assert list(restored_metrics.columns) == ["metric", "random fp32 (tiny)", "4-bit base (NF4 + DQ)",
+                                              "4-bit + LoRA (NF4 + DQ)"]
     assert studio_tab.export_adapter("run1", owner=owner, request=request("tab-2")).endswith("run1-adapter.zip")
     # another connection without the token sees none of it
     with pytest.raises(gr.Error, match="no run 'run1' in this session"):
@@ -197,9 +205,9 @@ def test_the_studio_speaks_korean_and_its_english_is_unchanged(tmp_path, tiny):
             assert [trace.name for trace in figure.data] == [text("studio.plot.train"), text("studio.plot.held_out")]
             assert figure.layout.xaxis.title.text == text("studio.plot.step")
             assert figure.layout.yaxis.title.text == text("studio.plot.loss")
-            _, line = studio_tab._account(step, [], 1234)
+            _, line = studio_tab._account(step, [], {"trainable": 1234, "estimated": 280 * 2**20})
             assert line == text("studio.line.step", step=3, total=20, loss="1.250", eta="4", tokens_per_s="120",
-                                peak="300", trainable="1,234")
+                                peak="300", estimated="280", trainable="1,234")
             assert studio.runs(owner)[0].label == text("studio.run.label", run_id="run1", dataset="sentiment",
                                                        status=text("studio.run.steps", steps=3), rank=4)
             assert [row[0] for row in studio.metrics_table(owner, "run1")] == [
@@ -213,7 +221,71 @@ def test_the_studio_speaks_korean_and_its_english_is_unchanged(tmp_path, tiny):
             assert str(refused.value) == CATALOG[language]["studio.err.upload_missing"]
             assert text("studio.line.nothing_running") in studio_tab.stop(request=request(f"{language}-stop"))
             answers, metrics = studio_tab.compare(ask(held_out=0), request=request(f"{language}-compare"))
-            assert list(answers.columns) == [text(key) for key in studio_tab.ANSWER_COLUMNS]
-            assert list(metrics.columns) == [text(key) for key in studio_tab.METRIC_COLUMNS]
+            assert list(answers.columns) == [text("studio.col.prompt"), text("studio.col.full.tiny"),
+                                             text("studio.col.base.quant", quant="NF4 + DQ"),
+                                             text("studio.col.lora.quant", quant="NF4 + DQ")]
+            assert list(metrics.columns) == [text("studio.col.metric"), *list(answers.columns)[1:]]
     assert line.startswith("step 3/20 · loss 1.250") and estimate.count("the run fits") == 1  # English as before
-    assert list(answers.columns) == ["prompt", "full precision", "4-bit base", "4-bit + LoRA"]
+    assert "measured peak of this run 300 MiB (estimated 280 MiB)" in line
+    assert list(answers.columns) == ["prompt", "random fp32 (tiny)", "4-bit base (NF4 + DQ)", "4-bit + LoRA (NF4 + DQ)"]
+
+
+def test_the_estimate_names_the_runs_own_peak_apart_from_the_runtime_overhead():
+    text = studio_tab.estimate_markdown(quick_form())
+    # weights 160.4 + LoRA 18.6 + AdamW 18.6 + activations 133.8 MiB: what the progress line's measured peak counts
+    assert "estimated peak of this run: 331 MiB" in text
+    assert "| estimated peak of this run | 331.4 |" in text
+    assert "| runtime overhead (interpreter and libraries, not part of the run) | 1,100.0 |" in text
+    assert "| total for the fit check | 1,431.4 |" in text
+
+
+def test_compare_columns_name_the_bundled_and_the_hub_weights_for_what_they_are():
+    assert studio_tab.model_columns(models.BUNDLED_ID) == ["fp32 from Q4_1 GGUF", "4-bit base (NF4 + DQ)",
+                                                           "4-bit + LoRA (NF4 + DQ)"]
+    assert studio_tab.model_columns(models.HUB_ID, "fp4", False) == ["Hub original (bf16→fp32)", "4-bit base (FP4)",
+                                                                     "4-bit + LoRA (FP4)"]
+    from playground.i18n import using
+
+    with using("ko"):
+        assert studio_tab.model_columns(models.BUNDLED_ID)[0] == "Q4_1 GGUF에서 복원한 fp32"
+
+
+def test_presets_over_the_work_cap_are_marked_and_refused(monkeypatch):
+    from playground.settings import Limits
+
+    monkeypatch.setattr(studio_tab, "LIMITS", Limits(max_run_seconds=600))
+    seconds = studio_tab.preset_seconds("thorough", models.BUNDLED_ID)
+    assert seconds > 600  # 400 steps of batch 8 × 2 at rank 32 on this CPU
+    choices = dict((value, label) for label, value in studio_tab.preset_choices(models.BUNDLED_ID))
+    assert choices["quick"] == "quick"
+    assert choices["thorough"] == f"thorough — too long for this server (≈{seconds:,.0f} s > 600 s)"
+    text = studio_tab.estimate_markdown(quick_form(**{k: v for k, v in studio_tab.preset_settings("thorough").items()
+                                                      if k != "eval_examples"}))
+    assert text.startswith(f"⚠️ this run is estimated at {seconds:,.0f} s") and "more than the 600 s" in text
+
+
+def test_the_start_button_scrolls_the_progress_into_view_and_the_lora_settings_are_open():
+    from playground.ui.interface import build_demo
+
+    demo = build_demo()
+    blocks = {getattr(block, "elem_id", None): block for block in demo.blocks.values()}
+    assert blocks["studio-quant"].open is True
+    start = blocks["studio-start"]._id
+    scrolls = [d for d in demo.config["dependencies"]
+               if any(target[0] == start for target in d["targets"]) and d.get("js")]
+    assert len(scrolls) == 1 and "studio-progress" in scrolls[0]["js"] and "scrollIntoView" in scrolls[0]["js"]
+
+
+def test_an_example_sets_the_notes_settings_and_the_code_follows():
+    assert studio_tab.example_settings("notes-qv-r16") == ["nf4", True, 16, 32.0, 0.05, ["q_proj", "v_proj"]]
+    values = quick_form(**dict(zip(studio_tab.EXAMPLE_FIELDS, studio_tab.example_settings("notes-qv-r16"))))
+    code = studio_tab.code_for(values)
+    assert "r=16," in code and "target_modules=['q_proj', 'v_proj']," in code and "bnb_4bit_quant_type='nf4'" in code
+    assert "57,600 × 16" not in code and "921,600 trainable LoRA parameters" in studio_tab.estimate_markdown(values)
+    assert studio_tab.code_for(quick_form(steps=0)).startswith("# steps must be a whole number")
+
+
+def test_the_paper_accordion_shows_the_65b_arithmetic():
+    text = studio_tab.paper_markdown("65B")
+    assert "| **783 GB** |" in text and "4 + 32/64 = 4.500 bits" in text and "4.127 bits" in text
+    assert "| saved by double quantization | 3.02 GB |" in text and "**36.2 GB**" in text
