@@ -45,8 +45,9 @@ class Text(str):
         return str(self), self.key, self.values
 
     def again(self) -> "Text":
-        """The same text in the current language."""
-        return t(self.key, **self.values)
+        """The same text in the current language (a value that is itself a catalog text too)."""
+        return t(self.key, **{name: value.again() if isinstance(value, Text) else value
+                              for name, value in self.values.items()})
 
 
 def _load() -> dict[str, dict[str, str]]:

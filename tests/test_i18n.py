@@ -61,3 +61,16 @@ def test_the_resolver_answers_when_no_language_is_set_and_threads_keep_their_own
         assert seen == [CATALOG["ko"]["tab.quant"]]
     finally:
         i18n.set_resolver(None)
+
+
+def test_a_text_shown_again_renders_its_nested_texts_in_the_new_language():
+    from playground import i18n, models
+
+    with i18n.using("en"):
+        note = i18n.t("quant.origin_note", origin=models.weights_origin(models.BUNDLED_ID))
+    with i18n.using("ko"):
+        again = note.again()
+    assert again == i18n.in_language("quant.origin_note", "ko",
+                                     origin=i18n.in_language("common.origin.bundled", "ko", format="Q4_1",
+                                                             model_id=models.BUNDLED_ID))
+    assert "shipped" in note and "shipped" not in again

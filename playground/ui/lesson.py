@@ -27,7 +27,7 @@ from playground.ui.common import Form
 from playground.ui.strings import Text, t
 
 # Each tab's quick view: the api_name of the event that draws its figures from its settings.
-TAB_VIEWS = {"quant": "quantize", "adapters": "adapter_counts", "studio": "finetune_estimate"}
+TAB_VIEWS = {"quant": "quantize_view", "adapters": "adapter_counts", "studio": "finetune_estimate"}
 PROJECTOR_CLASS = "pg-projector"
 PROJECTOR_KEY = "peft-playground-projector"  # localStorage
 NOT_STARTED = ""  # the picker's value before the first step

@@ -158,6 +158,13 @@ def run_quantize(values: dict, progress=gr.Progress()):
         return (t("quant.err.bad_input", message=str(err)), *[gr.skip()] * (LAB_OUTPUT_COUNT - 1))
 
 
+@user_errors
+def quantize_api(values: dict, progress=gr.Progress()):
+    """The `/quantize` endpoint: the same outputs, and a bad input is an error (an API client gets the message
+    as its exception, not as a summary line beside skipped outputs)."""
+    return _quantize(values, progress)
+
+
 def _quantize(values: dict, progress):
     specs = specs_from(values)
     block_index = parse_whole_number(values["block"], t("quant.label.block"))
@@ -352,8 +359,12 @@ def create_quant_tab(demo: gr.Blocks) -> Form:
     lab_names = [name for name in form.widgets if name != "sample_rows"]
     outputs = [summary, metrics_table, steps_table, histogram, transfer, error_histogram, error_vs_value, code_usage,
                formulas, code]
-    run.click(form.handler(run_quantize, lab_names), form.inputs(lab_names), outputs, api_name="quantize",
-              concurrency_limit=8, concurrency_id="quantize")
+    # The page's Run shows a bad input as one line in the summary; the API's /quantize raises it instead.
+    run.click(form.handler(run_quantize, lab_names), form.inputs(lab_names), outputs, api_name="quantize_view",
+              api_visibility="private", concurrency_limit=8, concurrency_id="quantize")
+    gr.Button(visible=False, elem_id="quant-run-api").click(
+        form.handler(quantize_api, lab_names), form.inputs(lab_names), outputs, api_name="quantize",
+        concurrency_limit=8, concurrency_id="quantize")
     # An example sets the whole form (a user's pick: .input), then runs the lab with it.
     example_picker.input(apply_example, example_picker, [*form.inputs(EXAMPLE_SETTINGS), example_note],
                          queue=False, api_visibility="private").then(

@@ -185,7 +185,7 @@ def test_reset_sends_the_tab_its_starting_values_and_leaves_the_others(built):
 
 def test_after_a_step_only_its_tab_is_recomputed(built):
     refresh = event(built, "lesson_refresh_quant")
-    quantize = next(function for function in built.demo.fns.values() if function.api_name == "quantize")
+    quantize = next(function for function in built.demo.fns.values() if function.api_name == "quantize_view")
     assert refresh.outputs == quantize.outputs and refresh.inputs[1:] == quantize.inputs
     assert refresh.fn("adapters") == [gr.skip()] * len(quantize.outputs)
     estimate = event(built, "lesson_refresh_studio")

@@ -242,3 +242,17 @@ def test_the_q4_1_lesson_button_shows_zero_error_on_the_bundled_weights(smollm):
     assert list(by_scheme) == ["Q4_1", "zero-point int4", "NF4"]
     assert by_scheme["Q4_1"][1] == 0.0 and by_scheme["Q4_1"][3] == 0.0  # mean and worst relative RMSE: exactly 0
     assert by_scheme["zero-point int4"][1] > 0.05 and by_scheme["NF4"][1] > 0.05
+
+
+def test_the_api_raises_a_bad_input_where_the_page_shows_it_in_the_summary():
+    bad = {**DEFAULTS, "source": "typed", "numbers": "1, 2, abc"}
+    line = quant_tab.run_quantize(bad, progress=None)[0]
+    with pytest.raises(gr.Error) as raised:
+        quant_tab.quantize_api(bad, progress=None)
+    assert str(raised.value.message) in line and "abc" in line
+    ok = quant_tab.quantize_api({**DEFAULTS, "source": "typed", "numbers": "1, 2, 3"}, progress=None)
+    assert ok[0] == quant_tab.run_quantize({**DEFAULTS, "source": "typed", "numbers": "1, 2, 3"}, progress=None)[0]
+    with gr.Blocks() as demo:
+        quant_tab.create_quant_tab(demo)
+    endpoints = {fn.api_name: fn for fn in demo.fns.values()}
+    assert endpoints["quantize"].fn.__name__ == "quantize_api" and endpoints["quantize_view"].fn.__name__ == "run_quantize"
