@@ -254,8 +254,12 @@ def follow_run(owner: str | None = None, request: gr.Request = None):
     """After a reload: the session's fine-tune that is still running, streamed from where it is now."""
     owner = _owner(owner, request)
     job = STUDIO.session(owner).job
-    if job is None or job.finished:
-        yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # nothing to follow: what open_session showed stays
+    if job is None or job.finished:  # nothing to follow, or the run ended since open_session looked: show the end
+        if not STUDIO.running(owner) and STUDIO.runs(owner):
+            _, picker, progress, figure, summary, *_ = open_session(owner)
+            yield progress, figure, summary, picker
+        else:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # what open_session showed stays
         return
     seen = list(job.events)
     yield from _stream(owner, job.follow(len(seen)), job.total_steps, seen)

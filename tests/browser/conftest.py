@@ -72,6 +72,15 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
+def choose(page, elem_id: str, option: str) -> None:
+    """Picks `option` in the dropdown `#elem_id` as a user does (open it, click the option), then waits until the
+    dropdown shows it: typing and pressing Enter races the option list's filtering on a busy machine."""
+    page.locator(f"#{elem_id} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_function("([id, value]) => document.querySelector(`#${id} input`)?.value === value",
+                           arg=[elem_id, option], timeout=HANG_GUARD_MS, polling=100)
+
+
 def assert_no_error(page) -> None:
     """No Gradio error toast and no uncaught page error."""
     toasts = page.locator(".toast-body.error")

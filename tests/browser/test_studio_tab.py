@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from tests.browser.conftest import HANG_GUARD_MS, assert_no_error, error_toast_text, open_tab, plots_rendered, screenshot
+from tests.browser.conftest import HANG_GUARD_MS, assert_no_error, choose, error_toast_text, open_tab, plots_rendered, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +41,7 @@ def use_tiny_model(page, steps: str = "4", eval_every: str = "2") -> None:
     model = page.locator("#studio-model input")
     model.fill("tiny/llama")
     model.press("Enter")
-    dataset = page.locator("#studio-dataset input")
-    dataset.fill("sentiment")
-    dataset.press("Enter")
+    choose(page, "studio-dataset", "sentiment")
     set_number(page, "studio-steps", steps)
     set_number(page, "studio-eval-every", eval_every)
     set_number(page, "studio-lr", "0.05")
