@@ -16,12 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from playground.i18n import t
+from playground.quant.examples import NOTES_VECTOR  # the notes' small typed vector (int8 codes 28, −12, −101, …)
 
 TABS = ("quant", "adapters", "studio")  # the tab ids of playground/ui/interface.py
 LINK_KEY = "lesson"  # ?lesson=1 in the page's link opens the lesson panel
 
-# The notes' small typed vector (absmax int8 codes 28, −12, −101, 28, −73, 19, 56, 127).
-NOTES_VECTOR = "1.2, -0.5, -4.3, 1.2, -3.1, 0.8, 2.4, 5.4"
 # A Llama-7B-sized shape (the LoRA notes' d = 4096) for counting only: nothing is built from it.
 LLAMA_7B_SHAPE = dict(d_model=4096, d_ff=11008, layers=32, heads=32, kv_heads=32)
 
