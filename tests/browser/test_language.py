@@ -9,7 +9,7 @@ import re
 import pytest
 
 from playground.i18n import CATALOG
-from tests.browser.conftest import HANG_GUARD_MS, assert_no_error, choose, screenshot
+from tests.browser.conftest import HANG_GUARD_MS, assert_no_error, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -122,7 +122,9 @@ def test_switching_keeps_what_was_typed_and_redraws_the_views(browser, app_url):
         steps = page.locator("#studio-steps input").first
         steps.fill("7")
         steps.press("Tab")
-        choose(page, "studio-dataset", "sentiment")
+        dataset = page.locator("#studio-dataset input")
+        dataset.fill("sentiment")
+        dataset.press("Enter")
         page.wait_for_function("() => document.querySelector('#studio-estimate')?.innerText.includes('91 training')",
                                timeout=HANG_GUARD_MS, polling=200)  # the estimate for the sentiment set
         page.get_by_role("tab", name=EN["tab.adapters"]).click()
