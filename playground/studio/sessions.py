@@ -113,6 +113,8 @@ class Session:
     job: Job | None = None  # the latest fine-tune, running or ended
     closed: bool = False
     shown: dict[str, object] = field(default_factory=dict)  # what the page last showed besides runs (`remember`)
+    # the arena's votes: (model a, model b) in sorted order → {"a": n, "b": n, "tie": n} (playground.studio.chat)
+    arena: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
 
 class Studio:

@@ -8,8 +8,11 @@ from playground.settings import LIMITS
 from playground.ui import language
 from playground.ui import link as link_ui
 from playground.ui.adapters_tab import create_adapters_tab
+from playground.ui.chat_tab import create_chat_tab
+from playground.ui.learned_tab import create_learned_tab
 from playground.ui.lesson import create_lesson_panel
 from playground.ui.quant_tab import create_quant_tab
+from playground.ui.runs_tab import create_runs_tab
 from playground.ui.strings import t
 from playground.ui.studio_tab import create_studio_tab
 
@@ -64,9 +67,17 @@ def build_demo() -> gr.Blocks:
                 adapters_form = create_adapters_tab()
             with gr.Tab(t("tab.studio"), id="studio", elem_id="tab-studio") as studio_item:
                 studio_form = create_studio_tab(demo, owner)
+            # the owner's runs side by side, chat and arena, what an adapter learned: no settings of their own in a link
+            with gr.Tab(t("tab.runs"), id="runs", elem_id="tab-runs") as runs_item:
+                create_runs_tab(demo, owner, runs_item)
+            with gr.Tab(t("tab.chat"), id="chat", elem_id="tab-chat") as chat_item:
+                create_chat_tab(demo, owner, chat_item)
+            with gr.Tab(t("tab.learned"), id="learned", elem_id="tab-learned") as learned_item:
+                create_learned_tab(demo, owner, learned_item)
         # each tab's settings, by tab id and setting name: what a link, a lesson step and Reset set
         forms = {"quant": quant_form, "adapters": adapters_form, "studio": studio_form}
-        tab_items = {"quant": quant_item, "adapters": adapters_item, "studio": studio_item}
+        tab_items = {"quant": quant_item, "adapters": adapters_item, "studio": studio_item, "runs": runs_item,
+                     "chat": chat_item, "learned": learned_item}
         create_lesson_panel(demo, tabs, forms, slot=lesson_slot)
         language.install(demo, radio)
         link_ui.install(demo, link_bar, tabs, tab_items, forms, radio)
