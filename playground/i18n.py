@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 LANGUAGES = ("en", "ko")
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 SECTIONS = ("app", "common", "quant", "formats", "adapters", "studio", "export", "script", "lesson", "runs", "chat",
-            "learned")  # playground/texts/<section>.py
+            "learned", "experiments")  # playground/texts/<section>.py
 
 _explicit: contextvars.ContextVar[str | None] = contextvars.ContextVar("playground_language", default=None)
 _resolver: Callable[[], str | None] | None = None
