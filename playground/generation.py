@@ -1,6 +1,7 @@
 """Answering prompts with a chat model: the same decoding for every model the Studio compares.
 
     prompt ─► chat template (+ assistant header) ─► left-padded batch ─► model.generate ─► new tokens only
+    conversation ─► chat template ─► model.generate in a thread ─► the answer so far, token by token (`stream`)
 
 Greedy by default, so the full-precision, 4-bit and 4-bit + LoRA answers differ only because the
 weights differ. With a temperature > 0 it samples from a private generator seeded per call, never
@@ -10,7 +11,9 @@ from torch's global one, so a comparison repeats whatever else runs at the same 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import torch
 
@@ -89,3 +92,78 @@ def generate(model, tokenizer, prompts: list[str] | list[list[dict]], decoding: 
     finally:
         model.train(was_training)
     return [answer.strip() for answer in answers]
+
+
+class _Stop:
+    """A stopping criterion that ends generation at the next token once `event` is set (the reader is gone)."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def __call__(self, input_ids: torch.Tensor, scores, **kwargs) -> torch.Tensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+def stream(model, tokenizer, messages: list[dict], decoding: Decoding = Decoding(),
+           stop_event: threading.Event | None = None) -> Iterator[str]:
+    """The answer to one conversation (`messages`, through the chat template), as it grows: each item is the
+    text so far, the last one exactly what `generate` answers for the same conversation and decoding.
+
+    The model generates in its own thread (transformers' TextIteratorStreamer hands its pieces over); setting
+    `stop_event`, or closing this iterator, ends the generation at the next token, and the iterator returns
+    only once that thread has ended, so a caller holding the model (the pool's lock) may release it then.
+    """
+    from transformers import StoppingCriteriaList, TextIteratorStreamer
+
+    stop_event = stop_event or threading.Event()
+    ids = prompt_ids(tokenizer, messages)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    device = _device_of(model)
+    sampling = [_Sample(decoding.temperature, torch.Generator(device=device).manual_seed(decoding.seed))
+                ] if decoding.temperature > 0 else []
+    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+    outcome: dict = {}
+
+    @torch.no_grad()
+    def work() -> None:
+        try:
+            output = model.generate(
+                input_ids=torch.tensor([ids], device=device),  # (1, T)
+                attention_mask=torch.ones((1, len(ids)), dtype=torch.long, device=device),
+                max_new_tokens=decoding.max_new_tokens,
+                do_sample=False,
+                logits_processor=sampling,
+                stopping_criteria=StoppingCriteriaList([_Stop(stop_event)]),
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                eos_token_id=tokenizer.eos_token_id,
+                pad_token_id=pad_id,
+                streamer=streamer,
+            )  # (1, T + new)
+            outcome["answer"] = tokenizer.decode(output[0, len(ids):], skip_special_tokens=True).strip()
+        except BaseException as err:  # noqa: BLE001 - raised again in the reader's thread
+            outcome["error"] = err
+            streamer.end()
+
+    was_training = model.training
+    model.eval()
+    thread = threading.Thread(target=work, name="generation-stream", daemon=True)
+    thread.start()
+    shown = None
+    try:
+        so_far = ""
+        for piece in streamer:
+            so_far += piece
+            if piece and so_far.strip() != shown:
+                shown = so_far.strip()
+                yield shown
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        if outcome["answer"] != shown:  # the whole answer decoded at once (the pieces may differ in spacing)
+            yield outcome["answer"]
+    finally:
+        stop_event.set()  # closed early: the generation ends at its next token
+        thread.join()
+        model.train(was_training)

@@ -83,3 +83,60 @@ def test_answers_stop_at_max_new_tokens(tiny):
 def test_bad_decoding_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Decoding(**kwargs)
+
+
+CONVERSATION = [{"role": "user", "content": "What is the capital of France?"},
+                {"role": "assistant", "content": "Paris."},
+                {"role": "user", "content": "And of Italy? Answer with a sentence about its history."}]
+
+
+@pytest.mark.parametrize("loaded, decoding", [("smollm", Decoding(max_new_tokens=16)),
+                                               ("tiny", Decoding(max_new_tokens=16, temperature=1.0, seed=3))],
+                         ids=["greedy", "sampled"])
+def test_stream_grows_to_the_answer_generate_gives(request, loaded, decoding):
+    """Greedy with the real model (the random tiny one ends its greedy answers at once), sampled with the tiny one."""
+    from playground.generation import stream
+
+    model = request.getfixturevalue(loaded)
+    pieces = list(stream(model.model, model.tokenizer, CONVERSATION, decoding))
+    answer = generate(model.model, model.tokenizer, [CONVERSATION], decoding)[0]
+    assert pieces[-1] == answer and len(answer) > 10
+    assert all(later.startswith(earlier) for earlier, later in zip(pieces, pieces[1:]))
+    assert len(pieces) >= 4  # piece by piece as the tokens come, not one piece at the end
+
+
+def test_stream_of_the_real_model_says_paris(smollm):
+    from playground.generation import stream
+
+    pieces = list(stream(smollm.model, smollm.tokenizer, CONVERSATION[:1], Decoding(max_new_tokens=12)))
+    assert pieces[-1].startswith("The capital of France is Paris")
+    assert pieces[0] == "The" and pieces[1] == "The capital"
+
+
+def test_closing_a_stream_ends_its_generation_at_once(tiny):
+    from playground.generation import stream
+
+    steps = []
+    hook = tiny.model.register_forward_pre_hook(lambda *_: steps.append(1))
+    try:
+        before = threading.active_count()
+        pieces = stream(tiny.model, tiny.tokenizer, CONVERSATION, Decoding(max_new_tokens=256, temperature=1.0, seed=1))
+        first = next(pieces)
+        pieces.close()  # returns once the generating thread has ended
+        assert isinstance(first, str) and threading.active_count() == before
+        assert len(steps) < 256  # stopped long before its max_new_tokens
+    finally:
+        hook.remove()
+
+
+def test_a_stop_event_ends_the_stream_early(tiny):
+    from playground.generation import stream
+
+    stop = threading.Event()
+    seen = []
+    for text in stream(tiny.model, tiny.tokenizer, CONVERSATION, Decoding(max_new_tokens=200, temperature=1.0, seed=1),
+                       stop):
+        seen.append(text)
+        stop.set()
+    full = generate(tiny.model, tiny.tokenizer, [CONVERSATION], Decoding(max_new_tokens=200, temperature=1.0, seed=1))
+    assert len(tiny.tokenizer(seen[-1]).input_ids) < len(tiny.tokenizer(full[0]).input_ids)
