@@ -155,16 +155,23 @@ def runs_rows(runs: Iterable[Run]) -> list[list]:
 
 # --------------------------------------------------------------------------- choosing runs to compare
 
-def pick(runs: Sequence[Run], run_ids: Iterable[str], most: int) -> list[Run]:
-    """The runs named by `run_ids`, in the session's order: at least two, at most `most`, each one of `runs`."""
+def choice_label(run: Run) -> str:
+    """How the run pickers name a run: the Studio's label, with its experiment variant when it has one."""
+    experiment = experiment_of(run)
+    return f"{run.label} · {experiment['variant']}" if experiment and experiment.get("variant") else run.label
+
+
+def pick(runs: Sequence[Run], run_ids: Iterable[str], most: int, least: int = 2) -> list[Run]:
+    """The runs named by `run_ids`, in the session's order: at least `least` (two to compare; an experiment
+    shows its first run alone), at most `most`, each one of `runs`."""
     wanted = list(dict.fromkeys(run_id for run_id in (run_ids or []) if run_id))
     known = {run.run_id: run for run in runs}
     unknown = [run_id for run_id in wanted if run_id not in known]
     if unknown:
         raise ValueError(t("studio.err.no_run", run_id=repr(unknown[0]),
                            runs=sorted(known) or t("studio.err.no_runs_yet")))
-    if len(wanted) < 2:
-        raise ValueError(t("runs.err.pick_two", count=len(wanted), runs=len(known)))
+    if len(wanted) < least:
+        raise ValueError(t("runs.err.pick_least", least=least, count=len(wanted), runs=len(known)))
     if len(wanted) > most:
         raise ValueError(t("runs.err.pick_most", count=len(wanted), most=most))
     return [run for run in runs if run.run_id in wanted]
