@@ -21,7 +21,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from playground import i18n, models
 from playground.datasets import prompt_ids
@@ -246,13 +246,19 @@ class Round:
 _rounds: "weakref.WeakKeyDictionary[Session, Round]" = weakref.WeakKeyDictionary()  # one per session, gone with it
 
 
+class ArenaStep(NamedTuple):
+    a: str  # A's text so far
+    b: str  # B's text so far ("" until B starts)
+    answering: str | None  # "a", "b", or None once both answers are complete
+
+
 @dataclass
 class ArenaReply:
     labels: tuple[str, str]
-    answers: Iterator[tuple[str, str]]  # (A's text so far, B's text so far)
+    answers: Iterator[ArenaStep]
     round: Round = field(repr=False)
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
+    def __iter__(self) -> Iterator[ArenaStep]:
         return self.answers
 
     def close(self) -> None:
@@ -279,14 +285,14 @@ def arena_stream(studio: Studio, owner: str, a: str, b: str, prompt: str, decodi
     with session.lock:
         _rounds[session] = current
 
-    def answers() -> Iterator[tuple[str, str]]:
+    def answers() -> Iterator[ArenaStep]:
         text_a = text_b = ""
         for text_a in answer(studio, first, messages, decoding):
-            yield text_a, ""
+            yield ArenaStep(text_a, "", "a")
         for text_b in answer(studio, second, messages, decoding):
-            yield text_a, text_b
+            yield ArenaStep(text_a, text_b, "b")
         current.answered = True
-        yield text_a, text_b
+        yield ArenaStep(text_a, text_b, None)
 
     return ArenaReply((first.label, second.label), answers(), current)
 

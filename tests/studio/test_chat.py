@@ -194,12 +194,13 @@ def test_arena_streams_a_then_b_and_counts_one_vote_per_answered_prompt_by_sorte
     reply = chat.arena_stream(studio, owner, "run1", "base", prompt, SAMPLED, model_id=models.TINY_ID)
     assert reply.labels == ("run1 · 4-bit + LoRA (NF4 + DQ) · tiny/llama", "4-bit base (NF4 + DQ) · tiny/llama")
     steps = iter(reply)
-    assert next(steps)[1] == ""  # A first, B not started
+    assert next(steps)[1:] == ("", "a")  # A first, B not started
     with pytest.raises(ValueError, match="wait until both answers are complete"):
         chat.arena_vote(studio, owner, "run1", "base", "a", model_id=models.TINY_ID)
     shown = list(steps)
-    a_text, b_text = shown[-1]
-    assert all(b == "" for a, b in shown if a != a_text)  # B starts once A's answer is complete
+    a_text, b_text, answering = shown[-1]
+    assert answering is None and [step.answering for step in shown[-2:]] == ["b", None]
+    assert all(step.b == "" and step.answering == "a" for step in shown if step.a != a_text)  # B starts once A ends
     with studio.pool.use(run.quant_key, run.adapter_dir) as model:
         assert generate(model, tokenizer, [prompt], SAMPLED) == [a_text]
     with studio.pool.use(BASE_KEY) as model:
