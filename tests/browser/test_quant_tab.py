@@ -107,6 +107,35 @@ def test_synthetic_outliers_double_quant_and_one_block(page):
     assert_no_error(page)
 
 
+def test_the_fixed_block_formats_beside_nf4_in_every_view(page):
+    """GGUF Q4_0 / Q8_0, MXFP4 and NVFP4 chosen beside NF4: every plot drawn, their exact bits per parameter, their
+    formulas with the shown block's numbers."""
+    open_tab(page, "Quantization Lab")
+    wait_for_summary(page, r"65,536 values")
+    wait_for_plots(page)
+    for label in ("absmax (symmetric)", "zero-point (asymmetric)", "FP4"):
+        choose(page, "#quant-schemes", label)  # off
+    for label in ("GGUF Q4_0 (llama.cpp)", "GGUF Q8_0 (llama.cpp)", "MXFP4 (OCP microscaling, gpt-oss)", "NVFP4 (NVIDIA)"):
+        choose(page, "#quant-schemes", label)  # on
+    run(page)
+    page.wait_for_function("() => /MXFP4/.test(document.querySelector('#quant-metrics')?.innerText ?? '')",
+                           timeout=HANG_GUARD_MS, polling=200)
+    metrics = page.locator("#quant-metrics").inner_text()
+    for row in ("NF4", "Q4_0", "Q8_0", "MXFP4", "NVFP4"):
+        assert row in metrics
+    for bits in ("4 + 16/32 = 4.5", "8 + 16/32 = 8.5", "4 + 8/32 = 4.25", "4 + 8/16"):
+        assert bits in metrics, bits
+    assert "absmax int4" not in metrics
+    wait_for_plots(page)
+    assert plots_rendered(page, "#quant-plots") == 5
+    formulas = page.locator("#quant-formulas").inner_text()
+    assert "E8M0" in formulas and "E4M3" in formulas and "trunc(x / d + 8.5)" in formulas
+    assert page.locator("#quant-fixed-note").is_visible()  # the fixed formats ignore bits, block size and DQ
+    assert_no_error(page)
+    page.locator("#quant-metrics").scroll_into_view_if_needed()
+    screenshot(page, "quant-formats", full_page=False)
+
+
 def test_typed_numbers_show_the_steps(page):
     open_tab(page, "Quantization Lab")
     wait_for_summary(page, r"65,536 values")
