@@ -205,19 +205,16 @@ def merge_check(run_id: str, owner: str | None = None, request: gr.Request = Non
 def create_learned_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> None:
     """Builds the tab inside `tab`; `owner` is the Studio's owner token (see studio_tab)."""
     gr.Markdown(t("learned.intro"))
-    with gr.Row(equal_height=True):
+    with gr.Row():
         run = gr.Dropdown([], value=None, label=t("learned.run"), info=t("learned.run_info"), scale=3,
                           elem_id="learned-run")
-        analyze_button = gr.Button(t("learned.analyze"), variant="primary", scale=1, elem_id="learned-analyze")
+        with gr.Column(scale=1, min_width=160):
+            analyze_button = gr.Button(t("learned.analyze"), variant="primary", elem_id="learned-analyze")
     summary = gr.Markdown(elem_id="learned-summary")
-    with gr.Row():
-        with gr.Column(scale=3):
-            heatmap = gr.Plot(label=t("learned.heatmap"), elem_id="learned-heatmap")
-        with gr.Column(scale=2):
-            table = gr.Dataframe(headers=[t("learned.col.layer"), t("learned.col.projection"),
-                                          t("learned.col.relative"), t("learned.col.top1"), t("learned.col.k90")],
-                                 label=t("learned.table"), interactive=False, max_height=420,
-                                 elem_id="learned-table")
+    heatmap = gr.Plot(label=t("learned.heatmap"), elem_id="learned-heatmap")
+    table = gr.Dataframe(headers=[t("learned.col.layer"), t("learned.col.projection"), t("learned.col.relative"),
+                                  t("learned.col.top1"), t("learned.col.k90")],
+                         label=t("learned.table"), interactive=False, max_height=300, elem_id="learned-table")
     gr.Markdown(t("learned.module_intro"))
     with gr.Row():
         layer = gr.Dropdown([], value=None, label=t("learned.layer"), elem_id="learned-layer")
