@@ -83,7 +83,7 @@ def status(run: Run) -> str:
         parts.append(t("runs.status.resumed", run_id=source))
     experiment = experiment_of(run)
     if experiment:
-        parts.append(t("runs.status.variant", name=experiment.get("name", ""), variant=experiment.get("variant", ""),
+        parts.append(t("runs.status.variant", id=experiment.get("id", ""), variant=experiment.get("variant", ""),
                        index=int(experiment.get("index", 0)) + 1, count=experiment.get("count", "")))
     return " · ".join(parts)
 
@@ -157,8 +157,9 @@ def runs_rows(runs: Iterable[Run]) -> list[list]:
 
 def choice_label(run: Run) -> str:
     """How the run pickers name a run: the Studio's label, with its experiment variant when it has one."""
-    experiment = experiment_of(run)
-    return f"{run.label} · {experiment['variant']}" if experiment and experiment.get("variant") else run.label
+    experiment, label = experiment_of(run), run.label
+    variant = (experiment or {}).get("variant")
+    return f"{label} · {variant}" if variant and variant not in label.split(" · ") else label
 
 
 def pick(runs: Sequence[Run], run_ids: Iterable[str], most: int, least: int = 2) -> list[Run]:

@@ -35,6 +35,8 @@ except ImportError:  # pragma: no cover - until the presets exist the section of
     EXPERIMENTS = {}
 
 DEFAULT_EXTRA_STEPS = 10
+# the runs table's columns (runs_view.RUN_COLUMNS): the key settings and the status take the room
+TABLE_WIDTHS = ["5%", "8%", "14%", "21%", "8%", "8%", "13%", "8%", "8%", "7%"]
 VIEW_SIZE = 7  # outputs of a full redraw: table, selection, resume picker, figure, diff note, diff table, metrics
 
 
@@ -231,7 +233,7 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
     """Builds the tab inside `tab`; `owner` is the Studio's owner token (see studio_tab)."""
     gr.Markdown(t("runs.intro"))
     table = gr.Dataframe(headers=runs_view.runs_columns(), label=t("runs.table"), interactive=False, wrap=True,
-                         elem_id="runs-table")
+                         column_widths=TABLE_WIDTHS, elem_id="runs-table")
     picked = gr.State(False)  # whether the user ticked the selection (a redraw keeps it) or it is the default
     with gr.Row():
         with gr.Column(scale=2):
@@ -239,12 +241,13 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
                                          info=t("runs.select_info", most=STUDIO.max_runs), elem_id="runs-select")
             log_y = gr.Checkbox(False, label=t("runs.log_y"), elem_id="runs-log")
             diff_note = gr.Markdown(t("runs.no_runs"), elem_id="runs-diff-note")
-            diff = gr.Dataframe(headers=[t("runs.col.setting")], label=t("runs.diff"), interactive=False, wrap=True,
-                                elem_id="runs-diff")
         with gr.Column(scale=3):
             figure = gr.Plot(label=t("runs.plot"), elem_id="runs-plot")
+    # full width: a column per run (up to the session's most runs) must not be cut off
+    diff = gr.Dataframe(headers=[t("runs.col.setting")], label=t("runs.diff"), interactive=False, wrap=True,
+                        elem_id="runs-diff")
     metrics = gr.Dataframe(headers=[t("runs.col.measure")], label=t("runs.metrics"), interactive=False, wrap=True,
-                           elem_id="runs-metrics")
+                           max_height=420, elem_id="runs-metrics")
     with gr.Row():
         with gr.Column():
             gr.Markdown(t("runs.experiments"))
@@ -286,7 +289,7 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
     gr.on([widget.change for widget in settings], experiment_info, settings, info, api_visibility="private",
           trigger_mode="always_last")
     demo.load(experiment_info, settings, info, api_visibility="private")
-    language.on_change(experiment_info, settings, info)
+    language.on_change(experiment_info, settings, [info])
     run_grid.click(run_experiment, [*settings, log_y, owner], [progress, *view], api_name="experiment",
                           concurrency_id="finetune",
                           concurrency_limit=LIMITS.concurrent_finetunes + LIMITS.queue_size)

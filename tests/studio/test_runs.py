@@ -141,13 +141,17 @@ def test_statuses_and_the_latest_experiment_as_the_default_selection(three_runs)
                                                          "index": i, "count": 2})
             for i, r in enumerate((2, 8))]
     statuses = [runs_view.status(run) for run in (stopped, resumed, *grid)]
-    assert statuses == ["stopped at 2", "done · resumed from run1", "done · rank 1/2: r=2", "done · rank 2/2: r=8"]
+    assert statuses == ["stopped at 2", "done · resumed from run1", "done · r=2 (experiment exp1, 1/2)",
+                        "done · r=8 (experiment exp1, 2/2)"]
     assert runs_view.default_selection([*runs, *grid, stopped]) == ["run6", "run7"]
     with using("ko"):
         assert runs_view.status(resumed) == "완료 · run1에서 이어서 학습"
-    legend = runs_view.overlay_figure([_derived(runs[0], "run8", experiment={
-        "id": "exp2", "name": "quant_type", "variant": "FP4", "index": 1, "count": 2})], False).data[0].name
-    assert legend == "run8 · FP4 train"
+    fp4 = _derived(runs[0], "run8", experiment={"id": "exp2", "name": "quant_type", "variant": "FP4", "index": 1,
+                                                "count": 2})
+    assert runs_view.overlay_figure([fp4], False).data[0].name == "run8 · FP4 train"
+    # the pickers name a variant unless the label already says it (r=2)
+    assert runs_view.choice_label(fp4) == "run8 · sentiment · 3 steps · r=2 · FP4"
+    assert runs_view.choice_label(grid[0]) == grid[0].label == "run6 · sentiment · 3 steps · r=2"
 
 
 def test_values_are_formatted_readably():
