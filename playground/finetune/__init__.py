@@ -8,9 +8,10 @@ FinetuneConfig, run_finetune`).
     train_ops   the fused LoRA update and answer-token loss               what makes a step fast and small
     evaluation  held-out loss, the dataset's metric before / after
     peak        the run's peak memory, and handing memory back
-    engine      run_finetune(): the loop, as a generator of FinetuneEvents; prepare(): its checks
+    engine      run_finetune(): the loop, as a generator of FinetuneEvents (resume=: continue a run); prepare()
     process     run_in_process(): the same run in a child process (what the Studio uses)
-    result      FinetuneResult, save_adapter, write_metrics
+    result      FinetuneResult, save_adapter, write_metrics; TrainingState (what a resumed run continues)
+    experiments EXPERIMENTS: presets of a few runs that differ in one setting (rank, 4-bit type, DQ, …)
     cli         python -m playground.finetune
 """
 
@@ -29,4 +30,13 @@ from playground.finetune.model import build_model
 from playground.finetune.peak import PeakMemory, free_memory
 from playground.finetune.planning import Plan, model_shape, plan
 from playground.finetune.process import run_in_process
-from playground.finetune.result import FinetuneResult, save_adapter, write_metrics
+from playground.finetune.result import (
+    TRAINING_STATE,
+    FinetuneResult,
+    TrainingState,
+    load_training_state,
+    save_adapter,
+    save_training_state,
+    write_metrics,
+)
+from playground.finetune.experiments import EXPERIMENTS, Experiment

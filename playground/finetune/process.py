@@ -1,13 +1,14 @@
 """A fine-tune in its own process: the training loop and the server each get their own interpreter (and
 GIL), their own cores, and their own memory.
 
-    parent: run_in_process(config, examples, stop, adapter_dir)
-      prepare(): dataset, tokenizer, plan, work cap             ValueError here: nothing started yet
+    parent: run_in_process(config, examples, stop, adapter_dir, resume)
+      prepare(): dataset, tokenizer, plan, work cap (a resumed run's state checked too)    ValueError: nothing started
       ─► a child process (forked from a server process that imported torch, transformers, peft and
          bitsandbytes once; a fresh interpreter on CUDA hosts)
             torch threads: every core but one on CPU
             engine._train(...) ─► each event over a pipe ─► yielded here, in order
-            last event: the adapter saved to `adapter_dir`, the result sent without its model
+            last event: the adapter and its training state saved to `adapter_dir`, the result sent
+            without its model
       `stop` set ─► the child's stop flag (it stops after the current micro-batch, as in-process)
       the generator closed (a session reaped, a server shutting down) ─► stop, wait, kill if it hangs
       the child dies (killed, out of memory) ─► ValueError naming its exit code
@@ -36,6 +37,7 @@ from playground.datasets import Dataset, Example
 from playground.finetune.config import FinetuneConfig
 from playground.finetune.engine import FinetuneEvent, prepare
 from playground.finetune.planning import Plan
+from playground.finetune.result import TrainingState
 from playground.i18n import language
 
 POLL_S = 0.2  # how often the parent looks at its stop flag while it waits for the child's next event
@@ -132,15 +134,15 @@ class _Failure:
 
 
 def _child(writer, stop, config: FinetuneConfig, dataset: Dataset, plan: Plan, adapter_dir: str,
-           threads: int | None, language_code: str) -> None:
+           threads: int | None, language_code: str, resume=None) -> None:
     from playground.i18n import using
 
     with using(language_code):  # the run's messages in the language of whoever started it
-        _train_and_send(writer, stop, config, dataset, plan, adapter_dir, threads)
+        _train_and_send(writer, stop, config, dataset, plan, adapter_dir, threads, resume)
 
 
 def _train_and_send(writer, stop, config: FinetuneConfig, dataset: Dataset, plan: Plan, adapter_dir: str,
-                    threads: int | None) -> None:
+                    threads: int | None, resume=None) -> None:
     from playground import models
     from playground.finetune import engine
 
@@ -150,7 +152,7 @@ def _train_and_send(writer, stop, config: FinetuneConfig, dataset: Dataset, plan
         if threads is not None:
             torch.set_num_threads(threads)
         tokenizer = models.load_tokenizer(config.model_id)
-        for event in engine._train(config, dataset, tokenizer, plan, stop):
+        for event in engine._train(config, dataset, tokenizer, plan, stop, resume):
             writer.send(detached(event, adapter_dir))
     except ValueError as err:
         writer.send(_Failure(True, str(err)))
@@ -161,38 +163,45 @@ def _train_and_send(writer, stop, config: FinetuneConfig, dataset: Dataset, plan
 
 
 def detached(event: FinetuneEvent, adapter_dir: str | Path) -> FinetuneEvent:
-    """An event fit to leave the training process: the last one's adapter saved to `adapter_dir` (when a step
-    was done) and its result without the model and tokenizer."""
-    from playground.finetune.result import save_adapter
+    """An event fit to leave the training process: the last one's adapter and training state saved to
+    `adapter_dir` (when a step was done) and its result without the model, tokenizer and state."""
+    from playground.finetune.result import save_adapter, save_training_state
 
     result = event.result
     if result is not None:
         if result.steps_done > 0:
             save_adapter(result, adapter_dir)
+            if result.training_state is not None:
+                save_training_state(result.training_state, adapter_dir)
             result.adapter_dir = Path(adapter_dir)
-        result.model = result.tokenizer = None
+        result.model = result.tokenizer = result.training_state = None
     return event
 
 
 def run_in_process(config: FinetuneConfig, examples: list[Example] | None = None,
                    stop: threading.Event | None = None, max_seconds: float | None = None,
-                   adapter_dir: str | Path = "finetune-adapter") -> Iterator[FinetuneEvent]:
+                   adapter_dir: str | Path = "finetune-adapter", resume=None) -> Iterator[FinetuneEvent]:
     """`run_finetune`, with the training in a child process: the same validation up front (a ValueError
     before anything starts), then the same events. The final event's result has no model: its adapter is
-    saved in `adapter_dir` (`result.adapter_dir`; None when no step was done) and loads with peft."""
-    dataset, _tokenizer, plan = prepare(config, examples, max_seconds)
-    return _follow(config, dataset, plan, stop or threading.Event(), Path(adapter_dir))
+    saved in `adapter_dir` (`result.adapter_dir`; None when no step was done) and loads with peft, with
+    `training_state.pt` beside it (what `resume` takes). `resume`: as `run_finetune`'s (a saved run's
+    folder is read again by the child; a `TrainingState` is sent to it)."""
+    dataset, _tokenizer, plan, state = prepare(config, examples, max_seconds, resume, with_state=True)
+    if state is not None and not isinstance(resume, TrainingState):
+        resume, state = str(resume), None  # checked here; the child reads the folder itself
+    return _follow(config, dataset, plan, stop or threading.Event(), Path(adapter_dir), state or resume)
 
 
 def _follow(config: FinetuneConfig, dataset: Dataset, plan: Plan, stop: threading.Event,
-            adapter_dir: Path) -> Iterator[FinetuneEvent]:
+            adapter_dir: Path, resume=None) -> Iterator[FinetuneEvent]:
     device = config.resolved_device
     context = _context(device)
     reader, writer = context.Pipe(duplex=False)
     child_stop = context.Event()
     process = context.Process(
         target=_child, name="finetune-run", daemon=True,
-        args=(writer, child_stop, config, dataset, plan, str(adapter_dir), training_threads(device), language()),
+        args=(writer, child_stop, config, dataset, plan, str(adapter_dir), training_threads(device), language(),
+              resume),
     )
     with _main_left_alone():
         process.start()
