@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - until the presets exist the section of
 
 DEFAULT_EXTRA_STEPS = 10
 # the runs table's columns (runs_view.RUN_COLUMNS): the key settings and the status take the room
-TABLE_WIDTHS = ["5%", "8%", "14%", "21%", "8%", "8%", "13%", "8%", "8%", "7%"]
+TABLE_WIDTHS = ["5%", "11%", "13%", "20%", "8%", "8%", "12%", "8%", "8%", "7%"]
 VIEW_SIZE = 7  # outputs of a full redraw: table, selection, resume picker, figure, diff note, diff table, metrics
 
 
