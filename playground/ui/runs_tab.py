@@ -22,6 +22,7 @@ import pandas as pd
 from playground import datasets, models
 from playground.checks import parse_whole_number
 from playground.finetune import PRESETS, FinetuneConfig, preset
+from playground.finetune.experiments import EXPERIMENTS
 from playground.settings import LIMITS
 from playground.studio import runs as runs_view
 from playground.ui import language
@@ -29,10 +30,6 @@ from playground.ui.common import model_dropdown, user_errors
 from playground.ui.strings import t
 from playground.ui.studio_tab import REFRESH_S, STUDIO, _account, _owner
 
-try:  # the experiment presets (playground/finetune/experiments.py)
-    from playground.finetune.experiments import EXPERIMENTS
-except ImportError:  # pragma: no cover - until the presets exist the section offers none
-    EXPERIMENTS = {}
 
 DEFAULT_EXTRA_STEPS = 10
 # the runs table's columns (runs_view.RUN_COLUMNS): the key settings and the status take the room
@@ -113,11 +110,6 @@ def refresh(selected: list[str], picked: bool, log_y: bool, owner: str | None = 
 
 # --------------------------------------------------------------------------- experiment presets
 
-def _text_key(experiment, name: str) -> str:
-    """An experiment's text key ("title" or "look_for")."""
-    return getattr(experiment, f"{name}_key", None) or getattr(experiment, name)
-
-
 def _experiment(name: str):
     if name not in EXPERIMENTS:
         raise ValueError(t("runs.err.experiment", name=repr(name), names=sorted(EXPERIMENTS)))
@@ -138,7 +130,7 @@ def experiment_info(name: str, model_id: str | None, dataset: str, steps) -> str
     if not name:
         return ""
     experiment = _experiment(name)
-    text = t("runs.look_for", text=t(_text_key(experiment, "look_for")))
+    text = t("runs.look_for", text=t(experiment.look_for))
     try:
         variants = [label for label, _ in experiment.configs(base_config(model_id, dataset, steps))]
     except ValueError as err:
@@ -253,7 +245,7 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
             gr.Markdown(t("runs.experiments"))
             gr.Markdown(t("runs.experiments_info"))
             names = list(EXPERIMENTS)
-            experiment = gr.Dropdown([(t(_text_key(EXPERIMENTS[name], "title")), name) for name in names],
+            experiment = gr.Dropdown([(t(EXPERIMENTS[name].title), name) for name in names],
                                      value=names[0] if names else None, label=t("runs.experiment"),
                                      elem_id="runs-experiment")
             info = gr.Markdown(elem_id="runs-experiment-info")
