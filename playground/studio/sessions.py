@@ -3,6 +3,8 @@
     owner token (issued by the server, kept by the browser) ──► Session(folder, runs {run1, run2, …})
         │ finetune(): reserve the owner's one slot ─► validate and estimate ─► a job in its own thread:
         │             queue ─► train ─► save run; follow() streams the job's events to whoever watches
+        │ resume(): the same, continuing a saved run from its training state ─► a new run (resumed_from)
+        │ experiment(): one job, a grid of runs one after another, each queued and kept as its own run
         │ compare(): the shared 4-bit base of the run's quantization + its adapter, by name (`pool`)
         └ idle past the TTL (browser or API alike): reaped ─► its run stopped, its folder (adapters,
           exports) deleted, its adapters dropped from the pool
@@ -23,7 +25,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -31,8 +33,10 @@ from playground import datasets, i18n, models, zerogpu
 from playground.datasets import Example
 from playground.finetune import (
     FinetuneConfig, FinetuneEvent, free_memory, held_out_metric, run_finetune, run_in_process, save_adapter,
-    write_metrics,
 )
+from playground.checks import check_whole_number
+from playground.finetune.experiments import experiment as find_experiment
+from playground.finetune.result import TRAINING_STATE, has_training_state, save_training_state
 from playground.generation import Decoding, generate
 from playground.i18n import t
 from playground.settings import LIMITS
@@ -42,6 +46,7 @@ from playground.studio.queue import FinetuneQueue
 
 TRAINING_FOLDER = ".training"  # inside a session folder: the adapter of the run in progress
 SHOWN = ("answers", "metrics")  # what a session keeps of its page besides its runs (the last compare)
+MAX_EXPERIMENTS = 16  # experiments a session remembers (each needs free runs to start, but may keep none)
 
 # --------------------------------------------------------------------------- sessions and runs
 
@@ -49,8 +54,9 @@ SHOWN = ("answers", "metrics")  # what a session keeps of its page besides its r
 class Run:
     run_id: str
     config: FinetuneConfig
-    summary: dict
-    adapter_dir: Path
+    summary: dict  # FinetuneResult.summary() (+ "metric_full_precision", "resumed_from", "experiment")
+    adapter_dir: Path  # the adapter (peft format), metrics.json and training_state.pt (what `resume` reads)
+    examples: list[Example] | None = None  # the user's examples it trained on; None for a built-in dataset
 
     @property
     def label(self) -> str:
@@ -115,6 +121,10 @@ class Session:
     shown: dict[str, object] = field(default_factory=dict)  # what the page last showed besides runs (`remember`)
     # the arena's votes: (model a, model b) in sorted order → {"a": n, "b": n, "tie": n} (playground.studio.chat)
     arena: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    # the experiments started here, latest last (at most MAX_EXPERIMENTS kept):
+    # {"id": "exp1", "name": "rank", "variants": ["r=2", "r=8", "r=32"]}
+    experiments: list[dict] = field(default_factory=list)
+    experiment_count: int = 0  # experiments started so far (their ids: exp1, exp2, …)
 
 
 class Studio:
@@ -275,39 +285,159 @@ class Studio:
         `message` names the new run.
         """
         session = self.session(owner)
+        stop = self._reserve(session, runs=1)
+        try:
+            events = self._events(session, config, examples, stop)
+        except BaseException:
+            session.stop = None
+            raise
+        return self._start(session, config.steps, stop, [(config, events, examples, {})])
+
+    def resume(self, owner: str, run_id: str, steps: int | None = None, examples: list[Example] | None = None
+               ) -> Iterator[FinetuneEvent]:
+        """Continue run `run_id` from its saved training state (adapter, AdamW state, schedule step, batch
+        position, dropout stream) as a new run: the same slot, queue and checks as `finetune`.
+
+        `steps` is the number of extra steps: None continues a stopped run to its configured total (its
+        schedule as it was); a finished run needs `steps` > 0, and its cosine schedule is recomputed with
+        the new total `steps_done + steps` from the current step on. `examples`: the user's data (None: the
+        run's own, `Run.examples`). Refused before it queues: busy, the session's most runs, a run with no
+        saved training state, a total over `LIMITS.max_steps`, the extra steps over the work cap. The new
+        run's summary has "resumed_from": run_id, and its config.steps is the new total.
+        """
+        session = self.session(owner)
+        run = self.run(owner, run_id)
+        if not has_training_state(run.adapter_dir):
+            raise ValueError(t("experiments.err.no_state", run_id=run_id))
+        done, configured = run.summary["steps_done"], run.config.steps
+        if steps is None:
+            if not run.summary["stopped"] or done >= configured:
+                raise ValueError(t("experiments.err.steps_needed", run_id=run_id, steps=done))
+            steps = configured - done
+        check_whole_number(t("experiments.field.extra_steps"), steps, 1, LIMITS.max_steps)
+        total = done + steps
+        if total > LIMITS.max_steps:
+            raise ValueError(t("experiments.err.resume_total", run_id=run_id, done=done, extra=steps, total=total,
+                               limit=LIMITS.max_steps))
+        config = replace(run.config, steps=total)
+        examples = run.examples if examples is None else examples
+        stop = self._reserve(session, runs=1)
+        try:
+            events = self._events(session, config, examples, stop, resume=run.adapter_dir)
+        except BaseException:
+            session.stop = None
+            raise
+        return self._start(session, config.steps, stop, [(config, events, examples, {"resumed_from": run_id})])
+
+    def experiment(self, owner: str, name: str, base: FinetuneConfig, examples: list[Example] | None = None
+                   ) -> Iterator[FinetuneEvent]:
+        """Run the experiment preset `name` (playground.finetune.experiments) on `base`: its variants one
+        after another in one job (the owner's slot held throughout; `stop` ends the current run and the
+        rest), each through the queue and kept as its own run, whose summary has "experiment": {"id",
+        "name", "variant", "index", "count"}. Every event's message names the variant.
+
+        Refused before anything starts: an unknown name, the owner busy, fewer runs left in the session
+        than variants, and any variant that is not valid, would not fit or is over the work cap.
+        """
+        preset = find_experiment(name)
+        session = self.session(owner)
+        variants = preset.configs(base)
+        stop = self._reserve(session, runs=len(variants), experiment=name)
+        runs = []
+        try:
+            for label, config in variants:
+                try:
+                    events = self._events(session, config, examples, stop)
+                except ValueError as err:
+                    raise ValueError(t("experiments.err.variant", variant=label, error=str(err))) from None
+                runs.append((label, config, events))
+        except BaseException:
+            for _label, _config, events in runs:
+                events.close()
+            session.stop = None
+            raise
+        with session.lock:
+            session.experiment_count += 1
+            experiment_id = f"exp{session.experiment_count}"
+            session.experiments.append({"id": experiment_id, "name": name, "variants": [l for l, _c in variants]})
+            del session.experiments[:-MAX_EXPERIMENTS]
+        title, count = t(preset.title), len(runs)
+        jobs = [(config, events, examples, {"experiment": {"id": experiment_id, "name": name, "variant": label,
+                                                            "index": index, "count": count}},
+                 t("experiments.msg.variant", title=title, index=index + 1, count=count, variant=label))
+                for index, (label, config, events) in enumerate(runs)]
+        return self._start(session, base.steps, stop, jobs)
+
+    def experiment_runs(self, owner: str, experiment_id: str) -> list[Run]:
+        """The runs the experiment `experiment_id` has kept so far, in its variants' order."""
+        runs = [run for run in self.runs(owner) if (run.summary.get("experiment") or {}).get("id") == experiment_id]
+        return sorted(runs, key=lambda run: run.summary["experiment"]["index"])
+
+    def experiments(self, owner: str) -> list[dict]:
+        """The session's experiments, latest last: {"id", "name", "variants"}."""
+        return [dict(entry) for entry in self.session(owner).experiments]
+
+    def _reserve(self, session: Session, runs: int, experiment: str | None = None) -> threading.Event:
+        """The owner's one slot (its stop flag), when it is free and the session has room for `runs` runs."""
         stop = threading.Event()
         with session.lock:
             if session.stop is not None:
                 raise ValueError(t("studio.err.busy"))
             if len(session.runs) >= self.max_runs:
                 raise ValueError(t("studio.err.max_runs", count=len(session.runs)))
+            left = self.max_runs - len(session.runs)
+            if runs > left:
+                raise ValueError(t("experiments.err.runs_left", name=experiment, count=runs, left=left,
+                                   most=self.max_runs))
             session.stop = stop
+        return stop
+
+    def _events(self, session: Session, config: FinetuneConfig, examples: list[Example] | None,
+                stop: threading.Event, resume: Path | None = None) -> Iterator[FinetuneEvent]:
+        """The run's events, validated now (a ValueError before anything starts), trained when iterated."""
         training_dir = session.folder / TRAINING_FOLDER  # the child process saves the adapter here
-        try:
-            if LIMITS.finetune_process:
-                events = run_in_process(config, examples, stop, LIMITS.max_run_seconds, training_dir)
-            elif zerogpu.ON_ZEROGPU:  # one spaces.GPU call; the adapter saved in training_dir
-                events = zerogpu.finetune(config, examples, stop, LIMITS.max_run_seconds, training_dir)
-            else:
-                events = run_finetune(config, examples, stop, max_seconds=LIMITS.max_run_seconds)
-        except BaseException:
-            session.stop = None
-            raise
-        job = session.job = Job(config.steps)
+        if LIMITS.finetune_process:
+            return run_in_process(config, examples, stop, LIMITS.max_run_seconds, training_dir, resume=resume)
+        if zerogpu.ON_ZEROGPU:  # one spaces.GPU call; the adapter saved in training_dir
+            if resume is not None:
+                raise ValueError(t("experiments.err.resume_zerogpu"))
+            return zerogpu.finetune(config, examples, stop, LIMITS.max_run_seconds, training_dir)
+        return run_finetune(config, examples, stop, max_seconds=LIMITS.max_run_seconds, resume=resume)
+
+    def _start(self, session: Session, total_steps: int, stop: threading.Event, runs: list[tuple]
+               ) -> Iterator[FinetuneEvent]:
+        """One job in its own thread: each of `runs` (config, events, examples, summary extras[, message
+        prefix]) queued, trained and kept in turn, until the last ends or `stop` is set; then the slot is free."""
+        job = session.job = Job(total_steps)
 
         def work() -> None:
+            error = None
             try:
-                for event in self._queued(session, config, events, stop):
-                    job.add(event)
-                job.finish()
+                for index, (config, events, examples, extra, *prefix) in enumerate(runs):
+                    if stop.is_set() or session.closed:
+                        break
+                    left = len(runs) - index - 1
+                    for event in self._queued(session, config, events, stop, examples, extra):
+                        if prefix:
+                            event.message = (t("experiments.msg.variant_message", prefix=prefix[0],
+                                               message=event.message) if event.message else prefix[0])
+                            if event.kind == "stopped" and left:
+                                event.message += t("experiments.msg.rest_skipped", count=left)
+                        job.add(event)
             except Exception as err:  # noqa: BLE001 - handed to whoever follows the job
-                job.finish(err)
+                error = err
+            finally:
+                for _config, events, *_rest in runs:
+                    events.close()  # the variants that never ran: nothing started, nothing to keep
+                session.stop = None  # the slot is free before followers see the job end
+                job.finish(error)
 
         threading.Thread(target=i18n.bound(work), name=f"finetune-{session.folder.name}", daemon=True).start()
         return self._touching(session, job.follow())
 
     def _queued(self, session: Session, config: FinetuneConfig, events: Iterator[FinetuneEvent],
-                stop: threading.Event) -> Iterator[FinetuneEvent]:
+                stop: threading.Event, examples: list[Example] | None = None, extra: dict | None = None
+                ) -> Iterator[FinetuneEvent]:
         ticket = None
         try:
             ticket = self.queue.join(session.owner)
@@ -322,32 +452,37 @@ class Studio:
             for event in events:
                 session.last_seen = self.clock()
                 if event.kind in ("done", "stopped"):
-                    event.message = self._register(session, config, event)
+                    event.message = self._register(session, config, event, examples, extra)
                 yield event
         finally:
             if ticket is not None:
                 self.queue.release(ticket)
             events.close()  # a run in its own process: stopped and waited for here
             shutil.rmtree(session.folder / TRAINING_FOLDER, ignore_errors=True)  # copied into the run, if kept
-            session.stop = None
 
-    def _register(self, session: Session, config: FinetuneConfig, event: FinetuneEvent) -> str:
+    def _register(self, session: Session, config: FinetuneConfig, event: FinetuneEvent,
+                  examples: list[Example] | None = None, extra: dict | None = None) -> str:
         result = event.result
         if session.closed or result.steps_done == 0:
-            result.model = None
+            result.model = result.training_state = None
             return t("studio.msg.nothing_kept", message=event.message)
         run_id = f"run{len(session.runs) + 1}"
-        adapter_dir = save_adapter(result, session.folder / run_id)
+        adapter_dir = save_adapter(result, session.folder / run_id)  # a child's folder: its training state too
+        if result.training_state is not None:  # trained in this process: the state is still in memory
+            save_training_state(result.training_state, adapter_dir)
         summary = result.summary()
         if result.dataset.name != datasets.USER_DATA and config.eval_examples:
             summary["metric_full_precision"] = self.full_precision_metric(config, result.dataset)
-        write_metrics(result, adapter_dir / "metrics.json")
-        result.model = None  # the training copy goes; compare loads the saved adapter into the shared base
+        summary.update(extra or {})
+        (adapter_dir / "metrics.json").write_text(  # write_metrics' data, and where the run came from
+            json.dumps({**result.summary(), **(extra or {})}, indent=1, default=str))
+        result.model = result.training_state = None  # compare loads the saved adapter into the shared base
         gc.collect()
         with session.lock:
             if session.closed:
                 return event.message
-            session.runs[run_id] = Run(run_id, config, summary, adapter_dir)
+            session.runs[run_id] = Run(run_id, config, summary, adapter_dir,
+                                       list(examples) if examples is not None else None)
         return t("studio.msg.saved", message=event.message, run_id=run_id)
 
     def full_precision_metric(self, config: FinetuneConfig, dataset) -> dict:
@@ -409,7 +544,8 @@ class Studio:
         path = exports / f"{run_id}-adapter.zip"
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for file in sorted(run.adapter_dir.iterdir()):
-                archive.write(file, arcname=f"{run_id}-adapter/{file.name}")
+                if file.name != TRAINING_STATE:  # what resuming reads, not part of the adapter
+                    archive.write(file, arcname=f"{run_id}-adapter/{file.name}")
         return path
 
     def metrics_table(self, owner: str, run_id: str) -> list[list]:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from playground import models
+from playground.datasets import example
 from playground.finetune import FinetuneConfig
 from playground.generation import Decoding, generate
 from playground.studio import AdapterPool, FinetuneQueue, Studio, loss_figure
@@ -319,7 +320,7 @@ def test_a_run_trains_in_its_own_process_or_in_the_servers(tiny, tmp_path, monke
     assert "saved as run1" in event.message
     folder = studio.session(alice).folder
     assert sorted(path.name for path in (folder / "run1").iterdir()) == [
-        "README.md", "adapter_config.json", "adapter_model.safetensors", "metrics.json"]
+        "README.md", "adapter_config.json", "adapter_model.safetensors", "metrics.json", "training_state.pt"]
     assert not (folder / sessions.TRAINING_FOLDER).exists()  # the child's copy is gone once the run is kept
     assert bool(pids) == bool(own_process)  # a child trained it, or none did
     rows = studio.compare(alice, ["Hello"], "run1", Decoding(max_new_tokens=4))
@@ -341,3 +342,157 @@ def test_a_session_remembers_the_last_compare_for_a_reload_and_forgets_it_with_t
     studio.close(owner)
     with pytest.raises(ValueError, match="this session has ended"):
         studio.recall(owner, "answers")
+
+
+# --------------------------------------------------------------------------- resuming a run
+
+def _until_step(events, studio, owner, step):
+    """Follow a Studio run, asking it to stop once step `step`'s event arrives; its last event."""
+    for event in events:
+        if event.kind == "step" and event.step == step:
+            studio.stop(owner)
+    return event
+
+
+def test_a_stopped_run_resumes_as_a_new_run_with_the_uninterrupted_steps(tiny, tmp_path):
+    """The server's way (each run in its own process): run1 stopped, resumed as run2 to its configured total;
+    the steps after the stop are those of run3, the same run uninterrupted. The stopped run1 stays usable."""
+    from peft import PeftModel
+
+    studio = Studio(tmp_path)
+    alice = studio.open()
+    config = FinetuneConfig(**{**TINY, "steps": 6, "dropout": 0.0, "eval_examples": 0})
+    last = _until_step(studio.finetune(alice, config), studio, alice, 2)
+    assert last.kind == "stopped" and "saved as run1" in last.message
+    run1 = studio.run(alice, "run1")
+    done = run1.summary["steps_done"]
+    assert 2 <= done < 6 and run1.summary["stopped"] and run1.examples is None
+    # a stopped run keeps its partial adapter: it loads with peft and answers in compare
+    reloaded = PeftModel.from_pretrained(models.load_4bit(models.TINY_ID), run1.adapter_dir)
+    assert reloaded.peft_config["default"].r == config.rank
+    rows = studio.compare(alice, ["Hello"], "run1", Decoding(max_new_tokens=4))
+    assert isinstance(rows[0]["lora_4bit"], str)
+
+    events = list(studio.resume(alice, "run1"))
+    assert events[-1].kind == "done" and "saved as run2" in events[-1].message
+    run2 = studio.run(alice, "run2")
+    assert run2.summary["resumed_from"] == "run1" and run2.config.steps == 6 and run2.summary["steps_done"] == 6
+    assert [e["step"] for e in run2.summary["history"] if "loss" in e] == list(range(1, 7))
+    for _ in studio.finetune(alice, config):
+        pass
+    whole = {e["step"]: e["loss"] for e in studio.run(alice, "run3").summary["history"] if "loss" in e}
+    resumed = {e.step: e.loss for e in events if e.kind == "step"}
+    assert sorted(resumed) == list(range(done + 1, 7))
+    assert all(abs(resumed[step] - whole[step]) <= 1e-5 * whole[step] for step in resumed), (resumed, whole)
+    assert sorted(path.name for path in run2.adapter_dir.iterdir()) == [
+        "README.md", "adapter_config.json", "adapter_model.safetensors", "metrics.json", "training_state.pt"]
+    with zipfile.ZipFile(studio.export(alice, "run2")) as archive:  # the download: the adapter, not the state
+        assert not any(name.endswith("training_state.pt") for name in archive.namelist())
+
+
+def test_resume_refusals_come_before_anything_queues(tiny, tmp_path, monkeypatch):
+    from playground.settings import Limits
+    from playground.studio import sessions
+
+    monkeypatch.setattr(sessions, "LIMITS", Limits(finetune_process=0, max_steps=8))
+    studio = Studio(tmp_path)
+    alice = studio.open()
+    examples = [example(f"Repeat: {word}", word) for word in ("red", "green", "blue", "cyan", "pink", "gold")]
+    for _ in studio.finetune(alice, FinetuneConfig(**{**TINY, "steps": 3}), examples):
+        pass
+    run1 = studio.run(alice, "run1")
+    assert run1.examples == examples  # user data: the run keeps what it trained on
+    with pytest.raises(ValueError, match="run1 finished its 3 steps: give the number of extra steps"):
+        studio.resume(alice, "run1")
+    with pytest.raises(ValueError, match=r"for 6 more steps makes 9 steps, more than the 8 one run may have"):
+        studio.resume(alice, "run1", steps=6)
+    with pytest.raises(ValueError, match="more steps"):
+        studio.resume(alice, "run1", steps=0)
+    with pytest.raises(ValueError, match="not the ones the run trained on"):
+        studio.resume(alice, "run1", steps=2, examples=examples[::-1])
+    assert studio.session(alice).stop is None and studio.queue.waiting == studio.queue.running == 0
+    events = list(studio.resume(alice, "run1", steps=2))  # the run's own examples
+    assert events[-1].kind == "done" and [e.step for e in events if e.kind == "step"] == [4, 5]
+    run2 = studio.run(alice, "run2")
+    assert run2.config.steps == 5 and run2.examples == examples and run2.summary["resumed_from"] == "run1"
+    (run1.adapter_dir / "training_state.pt").unlink()
+    with pytest.raises(ValueError, match="run1 kept no training state"):
+        studio.resume(alice, "run1", steps=2)
+
+
+# --------------------------------------------------------------------------- experiment presets
+
+def test_an_experiment_queues_its_grid_and_keeps_each_variant_as_a_run(tiny, tmp_path, monkeypatch):
+    from playground.settings import Limits
+    from playground.studio import sessions
+
+    monkeypatch.setattr(sessions, "LIMITS", Limits(finetune_process=0))
+    studio = Studio(tmp_path, FinetuneQueue(concurrent=1, max_waiting=4))
+    alice = studio.open()
+    blocker = studio.queue.join("someone else")
+    base = FinetuneConfig(**{**TINY, "steps": 2, "eval_examples": 0})
+    events = studio.experiment(alice, "rank", base)
+    first = next(events)
+    assert first.kind == "waiting" and first.message == "LoRA rank 1/3: r=2 · waiting: position 1"
+    studio.queue.release(blocker)
+    events = [first, *events]
+    assert studio.experiments(alice) == [{"id": "exp1", "name": "rank", "variants": ["r=2", "r=8", "r=32"]}]
+    runs = studio.experiment_runs(alice, "exp1")
+    assert [run.run_id for run in runs] == ["run1", "run2", "run3"]
+    assert [(run.config.rank, run.config.alpha) for run in runs] == [(2, 4.0), (8, 16.0), (32, 64.0)]
+    assert [run.summary["experiment"] for run in runs] == [
+        {"id": "exp1", "name": "rank", "variant": label, "index": index, "count": 3}
+        for index, label in enumerate(["r=2", "r=8", "r=32"])]
+    assert all(run.config.steps == 2 and run.summary["steps_done"] == 2 for run in runs)
+    params = [run.summary["trainable_params"] for run in runs]
+    assert params[1] == 4 * params[0] and params[2] == 4 * params[1]  # LoRA parameters ∝ r
+    ends = [event for event in events if event.kind == "done"]
+    assert [event.message.split(" · ")[0] for event in ends] == ["LoRA rank 1/3: r=2", "LoRA rank 2/3: r=8",
+                                                                 "LoRA rank 3/3: r=32"]
+    assert ends[-1].message.endswith("saved as run3")
+    assert all(event.message.startswith("LoRA rank ") for event in events)
+    assert studio.session(alice).stop is None and studio.queue.running == 0
+    assert studio.experiment_runs(alice, "exp2") == []
+
+
+def test_stop_mid_grid_ends_the_current_run_and_the_rest(tiny, tmp_path, monkeypatch):
+    from playground.settings import Limits
+    from playground.studio import sessions
+
+    monkeypatch.setattr(sessions, "LIMITS", Limits(finetune_process=0))
+    studio = Studio(tmp_path)
+    alice = studio.open()
+    events = studio.experiment(alice, "learning_rate", FinetuneConfig(**{**TINY, "steps": 30, "eval_examples": 0}))
+    with pytest.raises(ValueError, match="already has a fine-tune"):
+        studio.finetune(alice, FinetuneConfig(**TINY))  # the grid holds the owner's slot throughout
+    last = _until_step(events, studio, alice, 2)
+    assert last.kind == "stopped"
+    assert last.message.startswith("Learning rate: ×0.3, ×1, ×3 1/3: lr×0.3")
+    assert last.message.endswith("the experiment's 2 remaining runs were not started")
+    runs = studio.experiment_runs(alice, "exp1")
+    assert [run.run_id for run in runs] == ["run1"] and runs[0].summary["stopped"]
+    assert runs[0].config.learning_rate == pytest.approx(0.3 * TINY["learning_rate"])
+    assert studio.session(alice).stop is None and studio.queue.running == 0 and not studio.running(alice)
+
+
+def test_an_experiment_is_refused_before_anything_starts(tiny, tmp_path, monkeypatch):
+    from playground.settings import Limits
+    from playground.studio import sessions
+
+    monkeypatch.setattr(sessions, "LIMITS", Limits(finetune_process=0))
+    studio = Studio(tmp_path, max_runs=3)
+    alice = studio.open()
+    base = FinetuneConfig(**{**TINY, "steps": 2, "eval_examples": 0})
+    with pytest.raises(ValueError, match="no experiment called 'size': the experiments are rank, quant_type"):
+        studio.experiment(alice, "size", base)
+    for _ in studio.finetune(alice, base):
+        pass
+    with pytest.raises(ValueError, match=r"the rank experiment makes 3 runs, and this session has room for 2 more"):
+        studio.experiment(alice, "rank", base)
+    with pytest.raises(ValueError, match=r"the variant lr×3 \(1.5e\+00\): learning_rate must be in"):
+        studio.experiment(alice, "learning_rate", FinetuneConfig(**{**TINY, "learning_rate": 0.5, "steps": 2}))
+    monkeypatch.setattr(sessions, "LIMITS", Limits(finetune_process=0, max_run_seconds=1))
+    with pytest.raises(ValueError, match=r"the variant NF4: .*estimated at [\d,]+ s of training on cpu"):
+        studio.experiment(alice, "quant_type", FinetuneConfig(**{**TINY, "steps": 500, "batch_size": 64}))
+    assert studio.session(alice).stop is None and studio.experiments(alice) == []
+    assert studio.queue.waiting == studio.queue.running == 0 and [r.run_id for r in studio.runs(alice)] == ["run1"]
