@@ -60,6 +60,8 @@ def test_stop_ends_the_run_after_its_step_and_the_child_exits(tiny, tmp_path):
             stop.set()
     assert events[-1].kind == "stopped" and 2 <= events[-1].step < 200
     assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()  # a stopped run keeps what it learned
+    assert (tmp_path / "adapter" / "training_state.pt").is_file()  # and what resuming it needs
+    assert events[-1].result.training_state is None  # sent back without it: it is on disk
     assert training_children() == []
 
 
