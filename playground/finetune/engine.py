@@ -288,7 +288,7 @@ def _train(config: FinetuneConfig, dataset: Dataset, tokenizer, plan: Plan,
             wall_s=wall_s, peak_memory_bytes=peak.sample(),
             trainable_params=trainable_params, train_tokens=all_tokens, steps_done=step, stopped=stopped,
             metric_before=metric_before, metric_after=metric_after, estimate=plan.estimate,
-            training_state=training_state,
+            training_state=training_state, resumed_at=done,
         )
         model = None
         kind = "stopped" if stopped else "done"

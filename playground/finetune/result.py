@@ -47,6 +47,7 @@ class FinetuneResult:
     adapter_dir: Path | None = None  # where the adapter was saved, when the run trained in its own process
     # what a later run resumes from (None when no step was done; dropped once saved next to the adapter)
     training_state: TrainingState | None = field(default=None, repr=False)
+    resumed_at: int = 0  # a resumed run: the steps done before it (a result with no step past them adds nothing)
 
     def summary(self) -> dict:
         """Everything but the model, as plain JSON-able data."""

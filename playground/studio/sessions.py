@@ -463,7 +463,7 @@ class Studio:
     def _register(self, session: Session, config: FinetuneConfig, event: FinetuneEvent,
                   examples: list[Example] | None = None, extra: dict | None = None) -> str:
         result = event.result
-        if session.closed or result.steps_done == 0:
+        if session.closed or result.steps_done == 0 or result.steps_done <= result.resumed_at:
             result.model = result.training_state = None
             return t("studio.msg.nothing_kept", message=event.message)
         run_id = f"run{len(session.runs) + 1}"

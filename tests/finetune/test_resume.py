@@ -133,3 +133,11 @@ def test_resuming_in_a_child_process_gives_the_same_steps(tiny, tmp_path):
     final, reference = load_training_state(tmp_path / "second"), load_training_state(tmp_path / "whole")
     assert final.steps_done == 6 and final.history[-1]["step"] == 6
     assert max(_max_relative(final.lora[name], reference.lora[name]) for name in reference.lora) <= TOLERANCE
+
+
+def test_a_resumed_run_stopped_before_its_first_new_step_adds_nothing(tiny):
+    state = list(ft.run_finetune(ft.FinetuneConfig(**{**TINY, "steps": 2})))[-1].result.training_state
+    stop = threading.Event()
+    stop.set()
+    final = list(ft.run_finetune(ft.FinetuneConfig(**{**TINY, "steps": 4}), stop=stop, resume=state))[-1]
+    assert final.kind == "stopped" and final.result.steps_done == final.result.resumed_at == 2  # the Studio keeps none
