@@ -32,12 +32,13 @@ def _decoding(max_new_tokens, temperature, seed) -> Decoding:
 
 
 def _history(history) -> list[dict]:
-    """The Chatbot's messages as role, text and title (what the page shows again); a bad message is refused."""
+    """The Chatbot's messages as role, text and who answered (what the page shows again); a bad message is refused."""
     history = list(history or [])
     shown = []
     for message, plain in zip(history, chat.plain(history)):
         metadata = message.get("metadata") or {}
-        shown.append({**plain, "metadata": {"title": metadata["title"]}} if metadata.get("title") else plain)
+        kept = {key: metadata[key] for key in ("title", "duration", "log") if metadata.get(key) is not None}
+        shown.append({**plain, "metadata": kept} if kept.get("title") else plain)
     return shown
 
 
@@ -171,7 +172,7 @@ def create_chat_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
         with gr.Column(scale=3):
             target = gr.Dropdown(options, value=chat.BASE, label=t("chat.target"), info=t("chat.target_info"),
                                  elem_id="chat-target")
-            chatbot = gr.Chatbot(label=t("chat.chatbot"), height=420, elem_id="chat-chatbot")
+            chatbot = gr.Chatbot(label=t("chat.chatbot"), height=560, elem_id="chat-chatbot")
             message = gr.Textbox(label=t("chat.message"), placeholder=t("chat.message_placeholder"), lines=1,
                                  elem_id="chat-message")
             with gr.Row():
