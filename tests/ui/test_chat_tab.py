@@ -67,6 +67,35 @@ def test_two_turns_stream_their_answers_and_each_is_titled_with_who_gave_it(owne
             [history[-1]["content"]]
 
 
+def test_a_page_that_leaves_mid_answer_stops_the_generation_and_frees_the_shared_model(owner):
+    import threading
+
+    key = (TINY, "nf4", True)
+    steps = []
+    with STUDIO.pool.use(key) as model:
+        hook = model.register_forward_pre_hook(lambda *_: steps.append(1))
+    try:
+        answer = chat_tab.chat_turn("base", "Tell me a story.", [], max_new_tokens=128, temperature=1.0, seed=1,
+                                    model_id=TINY, request=request("chat-ui"))
+        next(answer), next(answer)
+        answer.close()  # what Gradio does when the page is gone
+        taken = threading.Event()
+
+        def take() -> None:
+            with STUDIO.pool.use(key):
+                taken.set()
+
+        other = threading.Thread(target=take)
+        other.start()
+        other.join(timeout=120)  # a hang guard only: it returns as soon as the model is free
+        assert taken.is_set() and len(steps) < 128
+    finally:
+        hook.remove()
+    with STUDIO.pool.use(key) as model:  # left alone, this answer runs to its 128 tokens
+        story = generate(model, models.load_tokenizer(TINY), ["Tell me a story."], Decoding(128, 1.0, 1))[0]
+    assert len(models.load_tokenizer(TINY)(story, add_special_tokens=False).input_ids) >= 128
+
+
 def test_a_long_chat_says_what_the_model_was_not_given(owner):
     history = []
     for number in range(chat.MAX_TURNS):
