@@ -14,7 +14,6 @@ import time
 import gradio as gr
 import pandas as pd
 
-from playground import models
 from playground.checks import config_from_form
 from playground.generation import Decoding
 from playground.studio import chat
