@@ -18,7 +18,7 @@ import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-BENCHMARKS = ["quant", "adapters", "finetune", "startup", "load_test"]
+BENCHMARKS = ["quant", "adapters", "finetune", "experiments", "startup", "load_test"]
 
 
 def machine() -> str:

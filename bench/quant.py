@@ -105,7 +105,7 @@ def _tab_rows(repeats: int) -> list[tuple[str, str, str]]:
 
     def whole_tab():
         outputs = quant_tab.run_quantize(arguments, progress=None)
-        return [figure.to_json() for figure in outputs[3:]]  # what Gradio sends: the figures' JSON
+        return [output.to_json() for output in outputs if hasattr(output, "to_json")]  # what Gradio sends: the figures' JSON
 
     wall, cpu = _interleaved({"tab": whole_tab}, repeats)["tab"]
     rows = [("Quantization Lab run: 2^20 values, 4 schemes, blocks of 64", "server time incl. figure JSON: wall / CPU",

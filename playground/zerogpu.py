@@ -189,21 +189,22 @@ def _following(items: Iterator, stop: threading.Event, flag: StopFile) -> Iterat
 # --------------------------------------------------------------------------- the fine-tune
 
 def finetune(config, examples=None, stop: threading.Event | None = None, max_seconds: float | None = None,
-             adapter_dir: str | Path = "finetune-adapter") -> Iterator:
+             adapter_dir: str | Path = "finetune-adapter", resume=None) -> Iterator:
     """`run_in_process` on ZeroGPU: the same checks up front in the server's process (dataset, plan, the work
     cap, then the GPU limit: a ValueError before anything starts), then the run's events from inside one
     GPU call asking for its training estimate plus the loading margin. As with a run in its own process, the
-    final event's result has no model: its adapter is saved in `adapter_dir` (`result.adapter_dir`)."""
+    final event's result has no model: its adapter is saved in `adapter_dir` (`result.adapter_dir`). `resume`
+    (a run folder with its training state) continues that run; the state is read here and sent into the call."""
     from playground.finetune.engine import prepare
     from playground.i18n import language, t
 
-    dataset, _tokenizer, plan = prepare(config, examples, max_seconds)
+    dataset, _tokenizer, plan, state = prepare(config, examples, max_seconds, resume=resume, with_state=True)
     what = t("common.zerogpu.this_finetune")
-    return iterate_on_gpu(_finetune_in_call, config, dataset, plan, str(adapter_dir), language(),
+    return iterate_on_gpu(_finetune_in_call, config, dataset, plan, str(adapter_dir), language(), state,
                           estimate_s=plan.estimated_seconds, stop=stop or threading.Event(), what=what)
 
 
-def _finetune_in_call(config, dataset, plan, adapter_dir: str, language_code: str, stop) -> Iterator:
+def _finetune_in_call(config, dataset, plan, adapter_dir: str, language_code: str, state, stop) -> Iterator:
     """Inside the GPU call (ZeroGPU's worker): train, save the adapter, send the events without the model."""
     from playground import models
     from playground.finetune import engine
@@ -213,7 +214,7 @@ def _finetune_in_call(config, dataset, plan, adapter_dir: str, language_code: st
     scope = contextlib.nullcontext() if language_code == language() else using(language_code)
     with scope:  # the run's messages in the language of whoever started it
         tokenizer = models.load_tokenizer(config.model_id)
-        for event in engine._train(config, dataset, tokenizer, plan, stop):
+        for event in engine._train(config, dataset, tokenizer, plan, stop, resume=state):
             yield detached(event, adapter_dir)  # the last one: the adapter on disk, the rest sent back
 
 

@@ -211,6 +211,33 @@ def test_a_fine_tune_on_zerogpu_sends_its_events_and_saves_its_adapter(load, fak
     assert len(spaces.calls) == 1 and not (tmp_path / "refused").exists()
 
 
+def test_a_run_resumed_on_zerogpu_continues_the_same_losses(load, fake_spaces, tiny, tmp_path):
+    """A 4-step run done at once, and the same run done as 2 steps + a resume of the saved folder (one GPU call
+    each): the same losses for steps 3 and 4, so the training state travels into the call."""
+    from dataclasses import replace
+
+    from playground.finetune import FinetuneConfig
+
+    zerogpu = load(fake_spaces, zero_gpu=True)
+    config = FinetuneConfig(model_id=models.TINY_ID, dataset="sentiment", steps=4, batch_size=2, max_length=96,
+                            warmup_steps=1, eval_every=0, eval_examples=0, device="cpu", dropout=0.0,
+                            learning_rate=0.05)
+    straight = [e.loss for e in zerogpu.finetune(config, adapter_dir=tmp_path / "whole") if e.kind == "step"]
+    stop = threading.Event()
+    first = []
+    for event in zerogpu.finetune(config, stop=stop, adapter_dir=tmp_path / "part"):
+        if event.kind == "step":
+            first.append(event.loss)
+            if event.step == 2:
+                stop.set()
+    assert (tmp_path / "part" / "training_state.pt").is_file()
+    rest = [e.loss for e in zerogpu.finetune(config, adapter_dir=tmp_path / "rest", resume=tmp_path / "part")
+            if e.kind == "step"]
+    done = first[:2] + rest
+    assert len(straight) == 4 and len(done) == 4
+    assert max(abs(a - b) / abs(a) for a, b in zip(straight, done)) < 1e-5
+
+
 def test_with_the_real_spaces_package_nothing_changes_off_zerogpu(load):
     """Only where Hugging Face's `spaces` is installed (not a requirement: Spaces provide it)."""
     if importlib.util.find_spec("spaces") is None:

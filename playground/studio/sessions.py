@@ -399,9 +399,7 @@ class Studio:
         if LIMITS.finetune_process:
             return run_in_process(config, examples, stop, LIMITS.max_run_seconds, training_dir, resume=resume)
         if zerogpu.ON_ZEROGPU:  # one spaces.GPU call; the adapter saved in training_dir
-            if resume is not None:
-                raise ValueError(t("experiments.err.resume_zerogpu"))
-            return zerogpu.finetune(config, examples, stop, LIMITS.max_run_seconds, training_dir)
+            return zerogpu.finetune(config, examples, stop, LIMITS.max_run_seconds, training_dir, resume=resume)
         return run_finetune(config, examples, stop, max_seconds=LIMITS.max_run_seconds, resume=resume)
 
     def _start(self, session: Session, total_steps: int, stop: threading.Event, runs: list[tuple]

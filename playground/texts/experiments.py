@@ -78,7 +78,6 @@ EN: dict[str, str] = {
         "the run already did {done} steps: resuming needs more than {done} steps in all (asked: {steps})"
     ),
     "experiments.err.resume_adapter": "the saved adapter does not match the run's LoRA settings",
-    "experiments.err.resume_zerogpu": "resuming a run is not available on ZeroGPU yet: start a new run",
 }
 
 KO: dict[str, str] = {
@@ -148,5 +147,4 @@ KO: dict[str, str] = {
         "이 실행은 이미 {done} 스텝을 학습했습니다. 이어서 학습하려면 전체 스텝 수가 {done}보다 커야 합니다(요청: {steps})"
     ),
     "experiments.err.resume_adapter": "저장된 어댑터가 이 실행의 LoRA 설정과 맞지 않습니다",
-    "experiments.err.resume_zerogpu": "ZeroGPU에서는 아직 이어서 학습할 수 없습니다. 새 실행을 시작하세요",
 }
