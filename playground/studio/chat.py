@@ -28,6 +28,7 @@ from playground.datasets import prompt_ids
 from playground.generation import Decoding, stream
 from playground.i18n import t
 from playground.settings import LIMITS
+from playground.studio.labels import base_label, full_label, lora_label
 from playground.studio.pool import QuantKey
 from playground.studio.sessions import Session, Studio
 
@@ -53,15 +54,6 @@ class Target:
     adapter_dir: Path | None = None
 
 
-def _kind(model_id: str) -> str:
-    return ("bundled" if model_id == models.BUNDLED_ID else "tiny" if model_id == models.TINY_ID
-            else "smollm" if model_id == models.HUB_ID else "hub")
-
-
-def _quant(quant_type: str, double_quant: bool) -> str:
-    return quant_type.upper() + (" + DQ" if double_quant else "")
-
-
 def target(studio: Studio, owner: str, name: str, model_id: str | None = None) -> Target:
     """The target `name` ("full", "base", a run id, or an arena key) of the owner's session; "full" and "base"
     are of `model_id` (the default model when empty). Refuses an ended session, an unknown run, a model the
@@ -76,13 +68,13 @@ def target(studio: Studio, owner: str, name: str, model_id: str | None = None) -
         model_id = (model_id or "").strip() or models.default_model_id()
         models.load_tokenizer(model_id)  # refuses a bad id or one the server does not allow
         if name == FULL:
-            label = t("studio.col.full." + _kind(model_id), format=models.BUNDLED_FORMAT)
+            label = full_label(model_id)
             return Target(f"{FULL}:{model_id}", t("chat.target.model", label=label, model_id=model_id), model_id)
         key = (model_id, "nf4", True)
-        label = t("studio.col.base.quant", quant=_quant("nf4", True))
+        label = base_label()
         return Target(f"{BASE}:{model_id}", t("chat.target.model", label=label, model_id=model_id), model_id, key)
     run = studio.run(owner, name)
-    lora = t("studio.col.lora.quant", quant=_quant(run.config.quant_type, run.config.double_quant))
+    lora = lora_label(run.config.quant_type, run.config.double_quant)
     return Target(run.run_id, t("chat.target.run", run_id=run.run_id, lora=lora, model_id=run.config.model_id),
                   run.config.model_id, run.quant_key, run.adapter_dir)
 
@@ -90,8 +82,7 @@ def target(studio: Studio, owner: str, name: str, model_id: str | None = None) -
 def choices(studio: Studio, owner: str | None, model_id: str | None = None) -> list[tuple[str, str]]:
     """(label, name) of every target: the full-precision model, its 4-bit base, then the owner's runs."""
     model_id = (model_id or "").strip() or models.default_model_id()
-    full = t("studio.col.full." + _kind(model_id), format=models.BUNDLED_FORMAT)
-    base = t("studio.col.base.quant", quant=_quant("nf4", True))
+    full, base = full_label(model_id), base_label()
     listed = [(t("chat.target.model", label=full, model_id=model_id), FULL),
               (t("chat.target.model", label=base, model_id=model_id), BASE)]
     runs = studio.runs(owner) if owner else []

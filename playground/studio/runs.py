@@ -20,6 +20,7 @@ from playground import datasets
 from playground.finetune import ALL_PROJECTIONS, FinetuneConfig
 from playground.i18n import t
 from playground.studio.sessions import Run
+from playground.studio.labels import quant_label
 
 LAST_FEW = 5  # train losses averaged for the "mean of the last few" measure (one step's loss is noisy)
 MIB = 2**20
@@ -86,10 +87,6 @@ def status(run: Run) -> str:
         parts.append(t("runs.status.variant", id=experiment.get("id", ""), variant=experiment.get("variant", ""),
                        index=int(experiment.get("index", 0)) + 1, count=experiment.get("count", "")))
     return " · ".join(parts)
-
-
-def quant_label(quant_type: str, double_quant: bool) -> str:
-    return quant_type.upper() + (" + DQ" if double_quant else "")
 
 
 def targets_label(target_modules: Sequence[str]) -> str:

@@ -32,6 +32,7 @@ from playground.finetune.snippet import snippet
 from playground.generation import Decoding
 from playground.settings import LIMITS
 from playground.studio import Studio, loss_figure, summary_json
+from playground.studio.labels import model_columns
 from playground.ui import language
 from playground.ui.common import Form, model_dropdown, user_errors
 from playground.ui.export_panel import create_export_panel
@@ -53,21 +54,6 @@ EXAMPLE_FIELDS = ("quant_type", "double_quant", "rank", "alpha", "dropout", "tar
 SCROLL_TO_PROGRESS = ("() => { const show = () => document.getElementById('studio-progress')"
                       "?.scrollIntoView({behavior: 'instant', block: 'start'}); show(); "
                       "setTimeout(show, 400); setTimeout(show, 1500); }")
-
-
-def quant_label(quant_type: str, double_quant: bool) -> str:
-    return quant_type.upper() + (" + DQ" if double_quant else "")
-
-
-def model_columns(model_id: str | None, quant_type: str = "nf4", double_quant: bool = True) -> list[str]:
-    """The compare view's three model columns, each named by what it is: the model's own weights (the bundled
-    copy is float32 from a Q4_1 GGUF, the Hub's is its bf16 original), its 4-bit base, and the base + LoRA."""
-    model_id = model_id or models.default_model_id()
-    kind = ("bundled" if model_id == models.BUNDLED_ID else "tiny" if model_id == models.TINY_ID
-            else "smollm" if model_id == models.HUB_ID else "hub")
-    quant = quant_label(quant_type, double_quant)
-    return [t(f"studio.col.full.{kind}", format=models.BUNDLED_FORMAT), t("studio.col.base.quant", quant=quant),
-            t("studio.col.lora.quant", quant=quant)]
 
 
 def answer_columns(*args) -> list[str]:
