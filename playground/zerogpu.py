@@ -253,6 +253,27 @@ def answers(key: tuple[str, str, bool], adapter_dir: str | Path | None, prompts:
         return full, base, lora
 
 
+def chat(key: tuple[str, str, bool] | None, adapter_dir: str | Path | None, model_id: str, messages: list[dict],
+         decoding, language_code: str | None = None, stop=None) -> Iterator[str]:
+    """Inside one GPU call (`iterate_on_gpu(chat, …, estimate_s=generation_estimate_s(decoding.max_new_tokens),
+    stop=stop)`): one chat or arena answer, the text so far at each new token, from the full-precision model
+    (`key` None) or the 4-bit base of `key` with the adapter in `adapter_dir`, loaded in the call."""
+    from playground import models
+    from playground.generation import stream
+    from playground.studio.pool import AdapterPool
+
+    global _pool
+    with _language_scope(language_code):
+        tokenizer = models.load_tokenizer(model_id)
+        if key is None:
+            yield from stream(models.load_model(model_id).model, tokenizer, messages, decoding, stop)
+            return
+        if _pool is None:
+            _pool = AdapterPool()
+        with _pool.use(key, Path(adapter_dir) if adapter_dir is not None else None) as model:
+            yield from stream(model, tokenizer, messages, decoding, stop)
+
+
 def latency(model_id: str, settings, latency_config, sample_text: str, language_code: str | None = None,
             stop=None) -> Iterator:
     """Inside one GPU call (`iterate_on_gpu(latency, …, estimate_s=latency_config.budget_s, stop=stop)`): the

@@ -265,6 +265,29 @@ def test_compare_answers_come_from_models_loaded_inside_the_call(load, fake_spac
     assert spaces.calls == [math.ceil(3 * 4 * zerogpu.SECONDS_PER_NEW_TOKEN + zerogpu.LOAD_MARGIN_S)]
 
 
+def test_chat_answers_stream_from_one_call_each(load, fake_spaces, tiny, tmp_path):
+    """On ZeroGPU a chat answer (full precision or 4-bit) comes from one GPU call of one model's duration, token
+    by token, and equals the answer generated outside ZeroGPU."""
+    from playground.generation import Decoding, generate
+    from playground.studio import AdapterPool, Studio, chat
+
+    zerogpu = load(fake_spaces, zero_gpu=True)
+    spaces = sys.modules["spaces"]
+    studio = Studio(tmp_path)
+    owner = studio.open()
+    decoding = Decoding(max_new_tokens=6)
+    messages = [{"role": "user", "content": "Name a colour"}]
+    expected_full = generate(tiny.model, tiny.tokenizer, [messages], decoding)[0]
+    with AdapterPool().use((models.TINY_ID, "nf4", True)) as model:
+        expected_base = generate(model, tiny.tokenizer, [messages], decoding)[0]
+    for name, expected in (("full", expected_full), ("base", expected_base)):
+        texts = list(chat.chat_stream(studio, owner, name, messages, decoding, model_id=models.TINY_ID))
+        assert texts[-1] == expected
+    one_model = math.ceil(6 * zerogpu.SECONDS_PER_NEW_TOKEN + zerogpu.LOAD_MARGIN_S)
+    assert spaces.calls == [one_model, one_model]
+    assert studio.pool.bases == []  # the server's own pool loaded nothing: the models live in the call
+
+
 def test_the_latency_measurement_runs_inside_one_call(load, fake_spaces, tiny):
     from playground import adapters as A
     from playground.adapters.latency import LatencyConfig, LatencyEvent

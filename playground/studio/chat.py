@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from playground import i18n, models
+from playground import i18n, models, zerogpu
 from playground.datasets import prompt_ids
 from playground.generation import Decoding, stream
 from playground.i18n import t
@@ -165,8 +165,18 @@ def _model(studio: Studio, chosen: Target):
 
 
 def answer(studio: Studio, chosen: Target, messages: list[dict], decoding: Decoding) -> Iterator[str]:
-    """The answer of `chosen` to `messages` (role and text), the text so far at each new piece. One worker thread
-    takes the model, generates and hands the text over; closing this iterator stops it at its next token."""
+    """The answer of `chosen` to `messages` (role and text), the text so far at each new piece; closing this
+    iterator stops it at its next token. On ZeroGPU it comes from one GPU call (the models loaded there; its
+    duration checked now), elsewhere from a worker thread that takes the model and hands the text over."""
+    if zerogpu.ON_ZEROGPU:
+        adapter_dir = str(chosen.adapter_dir) if chosen.adapter_dir is not None else None
+        return zerogpu.iterate_on_gpu(
+            zerogpu.chat, chosen.quant_key, adapter_dir, chosen.model_id, messages, decoding, i18n.language(),
+            estimate_s=zerogpu.generation_estimate_s(decoding.max_new_tokens, columns=1), stop=threading.Event())
+    return _answer_in_thread(studio, chosen, messages, decoding)
+
+
+def _answer_in_thread(studio: Studio, chosen: Target, messages: list[dict], decoding: Decoding) -> Iterator[str]:
     pieces: queue.Queue = queue.Queue()  # at most one item per new token, and the end
     stop = threading.Event()
 
