@@ -274,6 +274,18 @@ def chat(key: tuple[str, str, bool] | None, adapter_dir: str | Path | None, mode
             yield from stream(model, tokenizer, messages, decoding, stop)
 
 
+def on_pool(fn: Callable, run, args: tuple, language_code: str | None = None):
+    """Inside one GPU call (`run_on_gpu(on_pool, fn, run, args, …)`): `fn(pool, run, *args)` on the call's own
+    shared 4-bit bases (what an adapter learned: its analysis and the rank explorer)."""
+    from playground.studio.pool import AdapterPool
+
+    global _pool
+    with _language_scope(language_code):
+        if _pool is None:
+            _pool = AdapterPool()
+        return fn(_pool, run, *args)
+
+
 def latency(model_id: str, settings, latency_config, sample_text: str, language_code: str | None = None,
             stop=None) -> Iterator:
     """Inside one GPU call (`iterate_on_gpu(latency, …, estimate_s=latency_config.budget_s, stop=stop)`): the

@@ -288,6 +288,31 @@ def test_chat_answers_stream_from_one_call_each(load, fake_spaces, tiny, tmp_pat
     assert studio.pool.bases == []  # the server's own pool loaded nothing: the models live in the call
 
 
+def test_what_an_adapter_learned_is_measured_inside_one_call(load, fake_spaces, tiny, tmp_path):
+    """On ZeroGPU the analysis and the rank explorer run in a GPU call on its own 4-bit bases, with the same
+    numbers as on the server's."""
+    from playground.finetune import FinetuneConfig, learned
+    from playground.studio import Studio
+
+    studio = Studio(tmp_path)
+    owner = studio.open()
+    config = FinetuneConfig(model_id=models.TINY_ID, dataset="sentiment", steps=2, batch_size=2, max_length=96,
+                            warmup_steps=1, eval_every=0, eval_examples=0, device="cpu", learning_rate=0.05)
+    for _ in studio.finetune(owner, config):
+        pass
+    run = studio.runs(owner)[-1]
+    here = learned.analyze_run(studio.pool, run, cache=learned.AnalysisCache())
+    sweep_here = learned.rank_sweep_run(studio.pool, run, 1, "v_proj", 2)
+    zerogpu = load(fake_spaces, zero_gpu=True)
+    spaces = sys.modules["spaces"]
+    learned.CACHE.forget(run.adapter_dir)
+    there = learned.served(learned.analyze_run, None, run)  # no server pool is touched
+    sweep_there = learned.served(learned.rank_sweep_run, None, run, 1, "v_proj", 2)
+    assert [m.relative for m in there.modules] == pytest.approx([m.relative for m in here.modules], rel=1e-6)
+    assert [p.loss for p in sweep_there.points] == pytest.approx([p.loss for p in sweep_here.points], rel=1e-6)
+    assert len(spaces.calls) == 2 and zerogpu._pool is not None
+
+
 def test_the_latency_measurement_runs_inside_one_call(load, fake_spaces, tiny):
     from playground import adapters as A
     from playground.adapters.latency import LatencyConfig, LatencyEvent

@@ -339,6 +339,16 @@ def analyze_run(pool, run, cache: AnalysisCache = CACHE) -> AdapterAnalysis:
     return analysis
 
 
+def served(fn, pool, run, *args, estimate_s: float = 60.0):
+    """`fn(pool, run, *args)` (`analyze_run`, `rank_sweep_run`) on the server's shared 4-bit bases; on ZeroGPU the
+    same inside one GPU call, on the call's own bases (the server's process has no GPU of its own there)."""
+    from playground import i18n, zerogpu
+
+    if zerogpu.ON_ZEROGPU:
+        return zerogpu.run_on_gpu(zerogpu.on_pool, fn, run, args, i18n.language(), estimate_s=estimate_s)
+    return fn(pool, run, *args)
+
+
 # --------------------------------------------------------------------------- intrinsic rank on the held-out loss
 
 @dataclass(frozen=True)

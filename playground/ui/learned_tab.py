@@ -170,7 +170,7 @@ def _module_pickers(analysis: learned.AdapterAnalysis, module: learned.ModuleUpd
 @user_errors
 def analyze(run_id: str, owner: str | None = None, request: gr.Request = None):
     """(summary, heat map, module table, layer picker, projection picker, spectrum of the module that moved most)."""
-    analysis = learned.analyze_run(STUDIO.pool, _run(run_id, owner, request))
+    analysis = learned.served(learned.analyze_run, STUDIO.pool, _run(run_id, owner, request))
     top = analysis.moved_most(1)[0]
     return (summary_markdown(analysis), heatmap_figure(analysis), module_table(analysis),
             *_module_pickers(analysis, top), spectrum_figure(top))
@@ -181,7 +181,7 @@ def spectrum(run_id: str, layer, projection: str, owner: str | None = None, requ
     """The chosen module's singular values and energy (nothing until a run is analyzed and a module chosen)."""
     if not run_id or layer in (None, "") or not projection:
         return gr.skip()
-    analysis = learned.analyze_run(STUDIO.pool, _run(run_id, owner, request))
+    analysis = learned.served(learned.analyze_run, STUDIO.pool, _run(run_id, owner, request))
     return spectrum_figure(analysis.module(_layer(layer), projection))
 
 
@@ -193,7 +193,7 @@ def rank_explorer(run_id: str, layer, projection: str, examples, owner: str | No
     if layer in (None, "") or not projection:
         raise ValueError(t("learned.err.pick_module"))
     count = parse_whole_number(examples, t("learned.field.examples"))
-    sweep = learned.rank_sweep_run(STUDIO.pool, run, _layer(layer), projection, count)
+    sweep = learned.served(learned.rank_sweep_run, STUDIO.pool, run, _layer(layer), projection, count)
     return sweep_markdown(sweep), rank_figure(sweep), rank_table(sweep)
 
 
