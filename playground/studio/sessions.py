@@ -40,6 +40,7 @@ from playground.finetune.result import TRAINING_STATE, has_training_state, save_
 from playground.generation import Decoding, generate
 from playground.i18n import t
 from playground.settings import LIMITS
+from playground.finetune import learned
 from playground.studio.pool import AdapterPool, QuantKey
 from playground.studio.queue import FinetuneQueue
 
@@ -197,6 +198,7 @@ class Studio:
         with session.lock:
             for run in session.runs.values():
                 self.pool.forget(run.adapter_dir)
+                learned.CACHE.forget(run.adapter_dir)  # its analysis (what the adapter learned), if one was made
             session.runs.clear()
         shutil.rmtree(session.folder, ignore_errors=True)
         free_memory(models.default_device())

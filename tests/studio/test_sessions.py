@@ -496,3 +496,14 @@ def test_an_experiment_is_refused_before_anything_starts(tiny, tmp_path, monkeyp
         studio.experiment(alice, "quant_type", FinetuneConfig(**{**TINY, "steps": 500, "batch_size": 64}))
     assert studio.session(alice).stop is None and studio.experiments(alice) == []
     assert studio.queue.waiting == studio.queue.running == 0 and [r.run_id for r in studio.runs(alice)] == ["run1"]
+
+
+def test_a_closed_session_leaves_no_analysis_of_its_runs(studio_with_run):
+    from playground.finetune import learned
+
+    studio, alice, _ = studio_with_run
+    run = studio.runs(alice)[0]
+    assert learned.analyze_run(studio.pool, run).rank == 8
+    assert learned.CACHE.get(run.adapter_dir) is not None
+    studio.close(alice)
+    assert learned.CACHE.get(run.adapter_dir) is None
