@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "runs.err.selected": "selected must be a list of run ids, for example [\"run1\", \"run2\"]",
     "tab.runs": "Runs",
     "runs.intro": (
         "## Runs side by side\n"
@@ -122,6 +123,7 @@ EN: dict[str, str] = {
 }
 
 KO: dict[str, str] = {
+    "runs.err.selected": "selected는 실행 id의 목록이어야 합니다. 예: [\"run1\", \"run2\"]",
     "tab.runs": "실행 비교",
     "runs.intro": (
         "## 실행 나란히 비교\n"

@@ -169,7 +169,7 @@ def create_chat_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
                                        elem_id="chat-max-new-tokens")
             seed = gr.Number(value=0, label=t("studio.decode_seed"), precision=0, elem_id="chat-seed")
         with gr.Column(scale=3):
-            target = gr.Dropdown(options, value=chat.BASE, label=t("chat.target"), info=t("chat.target_info"),
+            target = gr.Dropdown(options, value=chat.BASE, allow_custom_value=True, label=t("chat.target"), info=t("chat.target_info"),
                                  elem_id="chat-target")
             chatbot = gr.Chatbot(label=t("chat.chatbot"), height=560, elem_id="chat-chatbot")
             message = gr.Textbox(label=t("chat.message"), placeholder=t("chat.message_placeholder"), lines=1,
@@ -181,8 +181,8 @@ def create_chat_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
     gr.Markdown(t("chat.arena"))
     gr.Markdown(t("chat.arena_info"))
     with gr.Row():
-        pick_a = gr.Dropdown(options, value=chat.BASE, label=t("chat.arena_a"), elem_id="chat-arena-a")
-        pick_b = gr.Dropdown(options, value=chat.FULL, label=t("chat.arena_b"), elem_id="chat-arena-b")
+        pick_a = gr.Dropdown(options, value=chat.BASE, allow_custom_value=True, label=t("chat.arena_a"), elem_id="chat-arena-a")
+        pick_b = gr.Dropdown(options, value=chat.FULL, allow_custom_value=True, label=t("chat.arena_b"), elem_id="chat-arena-b")
     with gr.Row(equal_height=True):
         prompt = gr.Textbox(value=t("chat.arena_prompt_default"), label=t("chat.arena_prompt"), lines=1, scale=4,
                             elem_id="chat-arena-prompt")

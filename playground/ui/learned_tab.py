@@ -206,7 +206,7 @@ def create_learned_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> 
     """Builds the tab inside `tab`; `owner` is the Studio's owner token (see studio_tab)."""
     gr.Markdown(t("learned.intro"))
     with gr.Row():
-        run = gr.Dropdown([], value=None, label=t("learned.run"), info=t("learned.run_info"), scale=3,
+        run = gr.Dropdown([], value=None, allow_custom_value=True, label=t("learned.run"), info=t("learned.run_info"), scale=3,
                           elem_id="learned-run")
         with gr.Column(scale=1, min_width=160):
             analyze_button = gr.Button(t("learned.analyze"), variant="primary", elem_id="learned-analyze")
@@ -217,8 +217,8 @@ def create_learned_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> 
                          label=t("learned.table"), interactive=False, max_height=300, elem_id="learned-table")
     gr.Markdown(t("learned.module_intro"))
     with gr.Row():
-        layer = gr.Dropdown([], value=None, label=t("learned.layer"), elem_id="learned-layer")
-        projection = gr.Dropdown([], value=None, label=t("learned.projection"), elem_id="learned-projection")
+        layer = gr.Dropdown([], value=None, allow_custom_value=True, label=t("learned.layer"), elem_id="learned-layer")
+        projection = gr.Dropdown([], value=None, allow_custom_value=True, label=t("learned.projection"), elem_id="learned-projection")
     spectrum_plot = gr.Plot(label=t("learned.spectrum"), elem_id="learned-spectrum")
     gr.Markdown(t("learned.explorer_intro"), elem_id="learned-explorer-intro")
     with gr.Row():

@@ -14,6 +14,7 @@ State lives in the Studio (playground.ui.studio_tab.STUDIO), keyed by the owner 
 
 from __future__ import annotations
 
+import json
 import time
 
 import gradio as gr
@@ -82,6 +83,23 @@ def _comparison(owner: str | None, selected, log_y: bool, least: int = 2) -> tup
 def compare_runs(selected: list[str], log_y: bool, owner: str | None = None, request: gr.Request = None):
     """The selected runs compared: loss curves overlaid, the settings that differ, the measures side by side."""
     return _comparison(_owner(owner, request), selected, log_y)
+
+
+@user_errors
+def runs_compare(selected: list[str], log_y: bool = False, owner: str | None = None,
+                 request: gr.Request = None) -> dict:
+    """The `/runs_compare` endpoint: the runs `selected` (two or more of the session's run ids) compared, as plain
+    data: their ids, the settings that differ and the measures ({"columns", "rows"} each), and the overlaid loss
+    curves as plotly JSON. A selection that cannot be compared is an error with the reason."""
+    if not isinstance(selected, (list, tuple)) or not all(isinstance(run_id, str) for run_id in selected):
+        raise ValueError(t("runs.err.selected"))
+    chosen = runs_view.pick(STUDIO.runs(_owner(owner, request)), selected, STUDIO.max_runs)
+    columns, rows = runs_view.settings_diff(chosen)
+    measure_columns, measure_rows = runs_view.metrics_rows(chosen)
+    return {"runs": [run.run_id for run in chosen],
+            "settings_differ": {"columns": [str(c) for c in columns], "rows": rows},
+            "measures": {"columns": [str(c) for c in measure_columns], "rows": measure_rows},
+            "figure": json.loads(runs_view.overlay_figure(chosen, bool(log_y)).to_json())}
 
 
 def _view(owner: str | None, selected: list[str] | None, log_y: bool, least: int = 2) -> tuple:
@@ -262,7 +280,7 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
         with gr.Column():
             gr.Markdown(t("runs.resume"))
             gr.Markdown(t("runs.resume_info"))
-            resume_pick = gr.Dropdown([], value=None, label=t("runs.resume_run"), elem_id="runs-resume-run")
+            resume_pick = gr.Dropdown([], value=None, allow_custom_value=True, label=t("runs.resume_run"), elem_id="runs-resume-run")
             resume_steps = gr.Number(value=DEFAULT_EXTRA_STEPS, label=t("runs.resume_steps"), precision=0, minimum=1,
                                      maximum=LIMITS.max_steps, elem_id="runs-resume-steps")
             resume_button = gr.Button(t("runs.resume_button"), variant="primary", elem_id="runs-resume")
@@ -275,8 +293,9 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
     demo.load(refresh, [selection, picked, log_y, owner], view, api_visibility="private")
     language.on_change(refresh, [selection, picked, log_y, owner], view)
     selection.input(lambda: True, None, picked, api_visibility="private", queue=False)
-    gr.on([selection.input, log_y.input], compare_runs, [selection, log_y, owner], comparison, api_name="runs_compare",
-          trigger_mode="always_last")
+    gr.on([selection.input, log_y.input], compare_runs, [selection, log_y, owner], comparison,
+          api_visibility="private", trigger_mode="always_last")
+    gr.api(runs_compare, api_name="runs_compare")
     settings = [experiment, model_id, dataset, steps]
     gr.on([widget.change for widget in settings], experiment_info, settings, info, api_visibility="private",
           trigger_mode="always_last")

@@ -193,3 +193,35 @@ def test_json_too_deep_or_too_large_is_refused_before_it_is_parsed(server, body,
         assert "3 values" in summary
     finally:
         client.close()
+
+
+def test_an_api_client_uses_its_runs_in_every_tab(server):
+    """One gradio_client session, no page: two tiny runs, then each new tab's endpoint on them by run id (the
+    pickers the page fills are not needed): the comparison, a resume, chat and arena with a vote, what the adapter
+    learned; an unknown run id gets a message."""
+    url, _, _ = server
+    client = Client(url, verbose=False, download_files=False)
+    try:
+        client.predict(**TINY_RUN, api_name="/finetune")
+        progress, *_ = client.predict(**{**TINY_RUN, "steps": 3}, api_name="/finetune")
+        assert "saved as run2" in progress
+        compared = client.predict(selected=["run1", "run2"], api_name="/runs_compare")
+        assert compared["runs"] == ["run1", "run2"]
+        assert compared["settings_differ"]["rows"] == [["steps", "2", "3"]]
+        assert len(compared["figure"]["data"]) == 4  # train and held-out per run
+        progress, *_ = client.predict(run_id="run2", steps=2, api_name="/resume")
+        assert "saved as run3" in progress
+        chat, _, status = client.predict(target="run3", message="Hello", history=[], max_new_tokens=4,
+                                         api_name="/chat")
+        assert chat[-1]["role"] == "assistant" and "run3" in status
+        client.predict(a="base", b="run3", prompt="Hello", max_new_tokens=4, model_id="tiny/llama", api_name="/arena")
+        tally, said = client.predict(a="base", b="run3", winner="b", model_id="tiny/llama", api_name="/arena_vote")
+        assert tally["data"][0][3:] == [1, 0, 1]  # run3 won the pair's one vote
+        summary, *_ = client.predict(run_id="run3", api_name="/learned_analyze")
+        assert "r = 8" in summary
+        with pytest.raises(AppError, match="no run 'run9'"):
+            client.predict(run_id="run9", api_name="/learned_analyze")
+        with pytest.raises(AppError, match="at least 2"):
+            client.predict(selected=["run1"], api_name="/runs_compare")
+    finally:
+        client.close()
