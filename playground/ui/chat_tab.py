@@ -204,8 +204,13 @@ def create_chat_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
     for winner, button in votes.items():
         button.click(_vote_for(winner), [pick_a, pick_b, model, owner], [tally, arena_status],
                      api_visibility="private")
-    gr.api(user_errors(arena_vote), api_name="arena_vote")
-    gr.api(user_errors(arena_tally), api_name="arena_tally")
+    # the API's vote and tally: hidden buttons, so that the tally arrives as a table ({"headers", "data"})
+    winner_box = gr.Textbox("a", visible=False, elem_id="chat-api-winner")
+    vote_api = gr.Button(visible=False, elem_id="chat-api-vote")
+    tally_api = gr.Button(visible=False, elem_id="chat-api-tally")
+    vote_api.click(user_errors(arena_vote), [pick_a, pick_b, winner_box, model, owner], [tally, arena_status],
+                   api_name="arena_vote")
+    tally_api.click(user_errors(arena_tally), owner, tally, api_name="arena_tally")
     pickers = [owner, model, target, pick_a, pick_b]
     outputs = [target, pick_a, pick_b, tally]
     tab.select(refresh, pickers, outputs, api_visibility="private", show_progress="hidden")

@@ -211,10 +211,10 @@ def test_an_api_client_uses_its_runs_in_every_tab(server):
         assert len(compared["figure"]["data"]) == 4  # train and held-out per run
         progress, *_ = client.predict(run_id="run2", steps=2, api_name="/resume")
         assert "saved as run3" in progress
-        chat, _, status = client.predict(target="run3", message="Hello", history=[], max_new_tokens=4,
+        chat, _, status = client.predict(target="run3", message="Hello", history=[], max_new_tokens=8,
                                          api_name="/chat")
         assert chat[-1]["role"] == "assistant" and "run3" in status
-        client.predict(a="base", b="run3", prompt="Hello", max_new_tokens=4, model_id="tiny/llama", api_name="/arena")
+        client.predict(a="base", b="run3", prompt="Hello", max_new_tokens=8, model_id="tiny/llama", api_name="/arena")
         tally, said = client.predict(a="base", b="run3", winner="b", model_id="tiny/llama", api_name="/arena_vote")
         assert tally["data"][0][3:] == [1, 0, 1]  # run3 won the pair's one vote
         summary, *_ = client.predict(run_id="run3", api_name="/learned_analyze")
