@@ -81,6 +81,9 @@ def build_demo() -> gr.Blocks:
         create_lesson_panel(demo, tabs, forms, slot=lesson_slot)
         language.install(demo, radio)
         link_ui.install(demo, link_bar, tabs, tab_items, forms, radio)
+    for fn in demo.fns.values():  # a component's callable value (redrawn per page load) is the page's, not the API's
+        if str(fn.api_name or "").startswith("lambda") and fn.api_visibility == "public":
+            fn.api_visibility = "private"
     # Quick actions run many at once; long jobs set their own concurrency ids and limits.
     demo.queue(default_concurrency_limit=8, max_size=256)
     return demo
