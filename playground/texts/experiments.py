@@ -7,12 +7,13 @@ EN: dict[str, str] = {
     # the presets: a title and what the runs show
     "experiments.rank.title": "LoRA rank",
     "experiments.rank.look_for": (
-        "Three runs with r = 2, 8 and 32, α scaled with r (α/r kept at the base's, 2 for r = 8, α = 16: the update's "
-        "multiplier stays the same, so the runs differ in rank only; with α fixed, a larger r would act like a smaller "
-        "learning rate). Look at the held-out loss: on a small task it usually differs little between r = 8 and "
-        "r = 32, as in the LoRA paper's Table 6 (Hu et al. 2021), where even very small ranks are competitive; r = 2 "
-        "may trail slightly. The trainable parameters, and with them the adapter's size and its gradients + AdamW "
-        "memory, grow in proportion to r: ×4 from r = 8 to r = 32."
+        "Three runs with r = 2, 8 and 32, α scaled with r (α/r kept at the base's: 2 for r = 8, α = 16). Look at how "
+        "fast the held-out loss falls and where it ends. In a short run the larger ranks usually end lower: AdamW "
+        "moves every LoRA parameter by about the same step, so at the same α/r a higher rank also changes ΔW more per "
+        "step, and rank and step size are not separate here. The LoRA paper's Table 6 (Hu et al. 2021) compares ranks "
+        "after full training, where even r = 1 or 2 is competitive; the What it learned tab's rank explorer shows how "
+        "many of an update's directions the held-out loss needs. The trainable parameters, and with them the adapter's "
+        "size and its gradients + AdamW memory, grow in proportion to r: ×4 from r = 8 to r = 32."
     ),
     "experiments.quant_type.title": "4-bit type: NF4 vs FP4",
     "experiments.quant_type.look_for": (
@@ -83,12 +84,13 @@ EN: dict[str, str] = {
 KO: dict[str, str] = {
     "experiments.rank.title": "LoRA 랭크",
     "experiments.rank.look_for": (
-        "r = 2, 8, 32로 세 번 학습하고, α는 r에 비례해 바꿉니다(α/r을 기본 설정의 값, r = 8, α = 16이면 2로 유지: 업데이트에 "
-        "곱하는 배율이 같으므로 세 실행은 랭크만 다릅니다. α를 고정하면 r이 클수록 학습률을 낮춘 것처럼 작용합니다). "
-        "평가용(held-out) 손실을 보세요: 작은 과제에서는 r = 8과 r = 32의 차이가 대개 작습니다. LoRA 논문(Hu et al. "
-        "2021)의 표 6에서도 아주 작은 랭크가 충분히 경쟁력이 있습니다. r = 2는 조금 뒤처질 수 있습니다. 학습 가능한 "
-        "파라미터 수, 그리고 그에 따라 어댑터 크기와 그래디언트 + AdamW 메모리는 r에 비례해 늘어납니다: r = 8에서 "
-        "r = 32로 4배."
+        "r = 2, 8, 32로 세 번 학습하고, α는 r에 비례해 바꿉니다(α/r을 기본 설정의 값으로 유지: r = 8, α = 16이면 2). "
+        "평가용(held-out) 손실이 얼마나 빨리 내려가고 어디서 멈추는지 보세요. 짧은 학습에서는 대개 랭크가 클수록 더 낮게 "
+        "끝납니다: AdamW는 LoRA 파라미터 하나하나를 비슷한 크기만큼 움직이므로, α/r이 같으면 랭크가 클수록 한 스텝에 "
+        "ΔW가 더 많이 바뀝니다. 즉 여기서는 랭크와 스텝 크기가 따로 떨어져 있지 않습니다. LoRA 논문(Hu et al. 2021)의 "
+        "표 6은 학습을 끝까지 한 뒤의 랭크를 비교하며, 거기서는 r = 1이나 2도 충분히 경쟁력이 있습니다. '어댑터가 배운 것' "
+        "탭의 랭크 탐색기는 평가용 손실에 업데이트의 방향이 몇 개나 필요한지 보여 줍니다. 학습 가능한 파라미터 수, "
+        "그리고 그에 따라 어댑터 크기와 그래디언트 + AdamW 메모리는 r에 비례해 늘어납니다: r = 8에서 r = 32로 4배."
     ),
     "experiments.quant_type.title": "4비트 형식: NF4 대 FP4",
     "experiments.quant_type.look_for": (
