@@ -30,7 +30,7 @@ from playground.i18n import t
 from playground.settings import LIMITS
 from playground.studio.labels import base_label, full_label, lora_label
 from playground.studio.pool import QuantKey
-from playground.studio.sessions import Session, Studio
+from playground.studio.sessions import Session, Studio, check_prompt_length
 
 FULL, BASE = "full", "base"  # the two targets every session has, besides its runs
 WINNERS = ("a", "b", "tie")
@@ -104,10 +104,7 @@ def text_of(content) -> str:
 
 
 def _check_message(tokenizer, text: str) -> None:
-    limit = LIMITS.max_prompt_tokens
-    tokens = limit + 1 if len(text) > 16 * limit else len(tokenizer(text, add_special_tokens=False).input_ids)
-    if tokens > limit:
-        raise ValueError(t("chat.err.message_too_long", chars=f"{len(text):,}", limit=limit))
+    check_prompt_length(tokenizer, [text], "chat.err.message_too_long", LIMITS.max_prompt_tokens)
 
 
 def plain(messages) -> list[dict]:

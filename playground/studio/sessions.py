@@ -563,14 +563,15 @@ class Studio:
         return rows
 
 
-def check_prompt_length(tokenizer, prompts: list[str]) -> None:
-    """Refuse a prompt over `LIMITS.max_prompt_tokens` tokens (by its length in characters first, so a huge
-    paste is refused before it is tokenized)."""
-    limit = LIMITS.max_prompt_tokens
+def check_prompt_length(tokenizer, prompts: list[str], message: str = "studio.err.prompt_too_long",
+                        limit: int | None = None) -> None:
+    """Refuse a prompt over `limit` tokens (`LIMITS.max_prompt_tokens` by default; by its length in characters
+    first, so a huge paste is refused before it is tokenized), with the text `message` (`chars`, `limit`)."""
+    limit = LIMITS.max_prompt_tokens if limit is None else limit
     for prompt in prompts:
         tokens = limit + 1 if len(prompt) > 16 * limit else len(tokenizer(prompt, add_special_tokens=False).input_ids)
         if tokens > limit:
-            raise ValueError(t("studio.err.prompt_too_long", chars=f"{len(prompt):,}", limit=limit))
+            raise ValueError(t(message, chars=f"{len(prompt):,}", limit=limit))
 
 
 def summary_json(run: Run) -> str:
