@@ -149,3 +149,13 @@ class Form:
         form_handler.__name__ = form_handler.__qualname__ = fn.__name__
         form_handler.__doc__ = fn.__doc__
         return form_handler
+
+
+def progress_html(fraction: float, text: str, elem_id: str) -> str:
+    """A progress bar (`#<elem_id>-bar`) filled to `fraction` and its line of text (`#<elem_id>-text`)."""
+    percent = min(100, max(0, round(100 * fraction)))
+    return (
+        f'<div id="{elem_id}-bar" style="background:#e5e7eb;border-radius:6px;height:14px;overflow:hidden">'
+        f'<div style="width:{percent}%;background:#6366f1;height:14px"></div></div>'
+        f'<p id="{elem_id}-text" style="margin:6px 0 0 0">{text}</p>'
+    )

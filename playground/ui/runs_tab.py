@@ -27,7 +27,7 @@ from playground.finetune.experiments import EXPERIMENTS
 from playground.settings import LIMITS
 from playground.studio import runs as runs_view
 from playground.ui import language
-from playground.ui.common import model_dropdown, user_errors
+from playground.ui.common import model_dropdown, progress_html, user_errors
 from playground.ui.strings import t
 from playground.ui.studio_tab import REFRESH_S, STUDIO, _account, _owner
 
@@ -36,15 +36,6 @@ DEFAULT_EXTRA_STEPS = 10
 # the runs table's columns (runs_view.RUN_COLUMNS): the key settings and the status take the room
 TABLE_WIDTHS = ["5%", "11%", "13%", "20%", "8%", "8%", "12%", "8%", "8%", "7%"]
 VIEW_SIZE = 7  # outputs of a full redraw: table, selection, resume picker, figure, diff note, diff table, metrics
-
-
-def _progress_html(fraction: float, text: str, elem_id: str) -> str:
-    percent = min(100, max(0, round(100 * fraction)))
-    return (
-        f'<div id="{elem_id}-bar" style="background:#e5e7eb;border-radius:6px;height:14px;overflow:hidden">'
-        f'<div style="width:{percent}%;background:#6366f1;height:14px"></div></div>'
-        f'<p id="{elem_id}-text" style="margin:6px 0 0 0">{text}</p>'
-    )
 
 
 def _page_owner(owner: str | None) -> str | None:
@@ -185,22 +176,22 @@ def run_experiment(name: str, model_id: str | None, dataset: str, steps, log_y: 
         if event.kind in ("step", "eval"):  # the other events' messages name their variant already
             line = t("runs.line.variant", index=current, count=count, variant=variants[current - 1], line=line)
         if event.kind in ("done", "stopped"):
-            yield (_progress_html(current / count if event.kind == "done" else fraction, line, "runs-progress"),
+            yield (progress_html(current / count if event.kind == "done" else fraction, line, "runs-progress"),
                    *_view(owner, _new_runs(owner, before), log_y, least=1))
         else:
-            yield _progress_html(fraction, line, "runs-progress"), *[gr.skip()] * VIEW_SIZE
+            yield progress_html(fraction, line, "runs-progress"), *[gr.skip()] * VIEW_SIZE
     kept = _new_runs(owner, before)
     names = ", ".join(kept) or t("runs.line.nothing_kept")
     stopped = last == "stopped" or len(kept) < count
     text = t("runs.line.stopped", runs=names) if stopped else t("runs.line.finished", runs=names)
-    yield _progress_html(len(kept) / count if count else 1, text, "runs-progress"), *_view(owner, kept, log_y, least=1)
+    yield progress_html(len(kept) / count if count else 1, text, "runs-progress"), *_view(owner, kept, log_y, least=1)
 
 
 @user_errors
 def stop_experiment(owner: str | None = None, request: gr.Request = None) -> str:
     """Stop the session's grid (or run) after its current step."""
     stopped = STUDIO.stop(_owner(owner, request))
-    return _progress_html(0, t("runs.line.stopping" if stopped else "runs.line.nothing_running"), "runs-progress")
+    return progress_html(0, t("runs.line.stopping" if stopped else "runs.line.nothing_running"), "runs-progress")
 
 
 # --------------------------------------------------------------------------- resume
@@ -231,10 +222,10 @@ def resume_run(run_id: str, steps, log_y: bool = False, owner: str | None = None
         shown = time.monotonic()
         fraction = event.step / event.total_steps if event.total_steps else 0
         if event.kind in ("done", "stopped"):
-            yield (_progress_html(1, line, "runs-resume-progress"),
+            yield (progress_html(1, line, "runs-resume-progress"),
                    *_view(owner, [run_id, *_new_runs(owner, before)], log_y, least=1))
         else:
-            yield _progress_html(fraction, line, "runs-resume-progress"), *[gr.skip()] * VIEW_SIZE
+            yield progress_html(fraction, line, "runs-resume-progress"), *[gr.skip()] * VIEW_SIZE
 
 
 # --------------------------------------------------------------------------- the tab
@@ -276,7 +267,7 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
             with gr.Row():
                 run_grid = gr.Button(t("runs.run_grid"), variant="primary", elem_id="runs-run-grid")
                 stop_button = gr.Button(t("runs.stop"), variant="stop", elem_id="runs-stop")
-            progress = gr.HTML(_progress_html(0, t("runs.idle"), "runs-progress"), elem_id="runs-progress")
+            progress = gr.HTML(progress_html(0, t("runs.idle"), "runs-progress"), elem_id="runs-progress")
         with gr.Column():
             gr.Markdown(t("runs.resume"))
             gr.Markdown(t("runs.resume_info"))
@@ -284,7 +275,7 @@ def create_runs_tab(demo: gr.Blocks, owner: gr.BrowserState, tab: gr.Tab) -> Non
             resume_steps = gr.Number(value=DEFAULT_EXTRA_STEPS, label=t("runs.resume_steps"), precision=0, minimum=1,
                                      maximum=LIMITS.max_steps, elem_id="runs-resume-steps")
             resume_button = gr.Button(t("runs.resume_button"), variant="primary", elem_id="runs-resume")
-            resume_progress = gr.HTML(_progress_html(0, t("runs.resume_idle"), "runs-resume-progress"),
+            resume_progress = gr.HTML(progress_html(0, t("runs.resume_idle"), "runs-resume-progress"),
                                       elem_id="runs-resume-progress")
 
     view = [table, selection, resume_pick, figure, diff_note, diff, metrics]

@@ -34,7 +34,7 @@ from playground.settings import LIMITS
 from playground.studio import Studio, loss_figure, summary_json
 from playground.studio.labels import model_columns
 from playground.ui import language
-from playground.ui.common import Form, model_dropdown, user_errors
+from playground.ui.common import Form, model_dropdown, progress_html, user_errors
 from playground.ui.export_panel import create_export_panel
 from playground.ui.strings import t
 
@@ -215,12 +215,7 @@ def code_for(values: dict) -> str:
 
 
 def _progress_html(step: int, total: int, text: str) -> str:
-    percent = 0 if not total else min(100, round(100 * step / total))
-    return (
-        f'<div id="studio-progress-bar" style="background:#e5e7eb;border-radius:6px;height:14px;overflow:hidden">'
-        f'<div style="width:{percent}%;background:#6366f1;height:14px"></div></div>'
-        f'<p id="studio-progress-text" style="margin:6px 0 0 0">{text}</p>'
-    )
+    return progress_html(step / total if total else 0.0, text, "studio-progress")
 
 
 def _run_choices(owner: str) -> list[tuple[str, str]]:
